@@ -1,0 +1,1 @@
+"""Digests: schedules, story folding and rendering (pure; storage and Telegram wire in later)."""
