@@ -1,0 +1,118 @@
+"""The ``chanwatch`` command: the only place that reads ``.env``, parses argv and runs asyncio.
+
+Every expected failure (``ChanwatchError``, ``StorageError``) becomes one line on stderr and a
+non-zero exit; only bugs may print a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+from dotenv import dotenv_values
+
+from bot.commands import demo
+from bot.commands.context import CommandContext
+from bot.errors import ChanwatchError, UsageError
+from storage.errors import StorageError
+
+Handler = Callable[[argparse.Namespace, CommandContext], Coroutine[Any, Any, int]]
+
+COMMANDS: tuple[ModuleType, ...] = (demo,)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits on errors; we raise so tests and the bot can reuse the parser."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _version() -> str:
+    try:
+        return version("chanwatch")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="chanwatch",
+        description="Self-hosted Telegram channel monitor: keyword rules, alerts and digests.",
+    )
+    parser.add_argument(
+        "--db", type=Path, metavar="PATH", help="database file (overrides DATABASE_PATH)"
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="PATH",
+        help="settings file to read (default: ./.env if present)",
+    )
+    parser.add_argument("--version", action="version", version=f"chanwatch {_version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def read_environment(env_file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """The process environment over the ``.env`` file: explicit variables win."""
+    path = env_file if env_file is not None else Path(".env")
+    if env_file is not None and not env_file.is_file():
+        raise UsageError(f"--env-file {env_file}: no such file")
+    from_file = dotenv_values(path) if path.is_file() else {}
+    merged = {k: v for k, v in from_file.items() if v is not None}
+    merged.update(environ)
+    return merged
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            build_parser().print_help(out)
+            return 2
+        ctx = CommandContext(
+            environ=read_environment(args.env_file, os.environ if environ is None else environ),
+            stdout=out,
+            stderr=err,
+            stdin=stdin or sys.stdin,
+            database_override=args.db,
+        )
+        return asyncio.run(handler(args, ctx))
+    except UsageError as error:
+        print(f"chanwatch: error: {error}", file=err)
+        return 2
+    except (ChanwatchError, StorageError) as error:
+        print(f"chanwatch: error: {error}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print("chanwatch: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

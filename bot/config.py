@@ -1,0 +1,206 @@
+"""Settings from the environment and ``.env``, validated all at once.
+
+Only ``bot/cli.py`` calls ``load_settings``; everything else receives the frozen ``Settings``.
+Telegram settings are checked only for commands that talk to Telegram, so a newcomer can run
+``chanwatch demo`` with no account and a half-written ``.env``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+LogFormat = Literal["text", "json"]
+Access = Literal["open", "allowlist"]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_API_HASH = re.compile(r"^[0-9a-f]{32}$")
+_BOT_TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+_CHAT = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$")
+_BACKFILL = re.compile(r"^(\d+)(h|d)?$")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Backfill:
+    """How far back a newly watched channel is read: a message count or an age in hours."""
+
+    messages: int | None = 200
+    hours: int | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_path: Path = Path("data/chanwatch.db")
+    session_path: Path = Path("data/chanwatch.session")
+    timezone: str = "UTC"
+    log_level: str = "INFO"
+    log_format: LogFormat = "text"
+    access: Access = "allowlist"
+    backfill: Backfill = field(default_factory=Backfill)
+    retention_days: int = 30
+    health_port: int | None = None
+    api_id: int | None = None
+    api_hash: str | None = field(default=None, repr=False)
+    bot_token: str | None = field(default=None, repr=False)
+    operator_ids: frozenset[int] = frozenset()
+    alert_chat: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line or an error message."""
+        return [s for s in (self.api_hash, self.bot_token) if s]
+
+
+class _Reader:
+    """Collects every problem instead of stopping at the first."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def raw(self, name: str) -> str | None:
+        value = self.environ.get(name, "").strip()
+        return value or None
+
+    def get(self, name: str, parse: Callable[[str], T], expected: str) -> T | None:
+        value = self.raw(name)
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ValueError:
+            self.problems.append(f"{name} must be {expected} (got {_quote(name, value)})")
+            return None
+
+    def require(self, name: str, why: str) -> None:
+        if self.raw(name) is None:
+            self.problems.append(f"{name} is not set: {why}")
+
+
+def _quote(name: str, value: str) -> str:
+    """Show a bad value, except for secrets, which are described but never echoed."""
+    if name in ("API_HASH", "BOT_TOKEN"):
+        return f"a value of {len(value)} characters"
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
+def _matching(pattern: re.Pattern[str]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(value)
+        return value
+
+    return parse
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value.lower() not in options:
+            raise ValueError(value)
+        return value.lower()
+
+    return parse
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError(value)
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError(value)
+    return number
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(value) from error
+    return value
+
+
+def _ids(value: str) -> frozenset[int]:
+    return frozenset(int(part) for part in re.split(r"[,\s]+", value) if part)
+
+
+def parse_backfill(value: str) -> Backfill:
+    match = _BACKFILL.match(value.strip().lower())
+    if not match:
+        raise ValueError(value)
+    amount, unit = int(match[1]), match[2]
+    if unit is None:
+        return Backfill(messages=amount, hours=None)
+    return Backfill(messages=None, hours=amount * (24 if unit == "d" else 1))
+
+
+def load_settings(
+    environ: Mapping[str, str],
+    *,
+    telegram: bool = False,
+    database_path: Path | None = None,
+) -> Settings:
+    """Build Settings or raise ``ConfigError`` listing every problem found.
+
+    ``telegram`` asks for the credentials a connection needs; ``database_path`` is ``--db``.
+    """
+    r = _Reader(environ)
+    defaults = Settings()
+    level = r.get(
+        "LOG_LEVEL", _choice(*(lv.lower() for lv in LOG_LEVELS)), "one of " + ", ".join(LOG_LEVELS)
+    )
+    settings = Settings(
+        database_path=database_path or Path(r.raw("DATABASE_PATH") or defaults.database_path),
+        session_path=Path(r.raw("SESSION_PATH") or defaults.session_path),
+        timezone=r.get("TIMEZONE", _timezone, "an IANA time zone such as Europe/Kyiv") or "UTC",
+        log_level=(level or "info").upper(),
+        log_format=r.get("LOG_FORMAT", _choice("text", "json"), "text or json") or "text",  # type: ignore[arg-type]
+        access=r.get("ACCESS", _choice("open", "allowlist"), "open or allowlist") or "allowlist",  # type: ignore[arg-type]
+        backfill=r.get(
+            "BACKFILL", parse_backfill, "a message count like 200, or an age like 48h or 2d"
+        )
+        or defaults.backfill,
+        retention_days=r.get("RETENTION_DAYS", _positive, "a whole number of days, at least 1")
+        or defaults.retention_days,
+        health_port=r.get("HEALTH_PORT", _port, "a TCP port number between 1 and 65535"),
+    )
+    if telegram:
+        settings = _with_telegram(r, settings)
+    if r.problems:
+        raise ConfigError(r.problems)
+    return settings
+
+
+def _with_telegram(r: _Reader, settings: Settings) -> Settings:
+    r.require("API_ID", "get it with API_HASH at https://my.telegram.org → API development tools")
+    r.require("API_HASH", "it comes with API_ID from https://my.telegram.org")
+    if r.raw("BOT_TOKEN") is None and r.raw("ALERT_CHAT") is None:
+        r.problems.append(
+            "neither BOT_TOKEN nor ALERT_CHAT is set: alerts need a bot (token from @BotFather) "
+            "or a chat the user session posts to"
+        )
+    operators = r.get("OPERATOR_IDS", _ids, "numeric Telegram user ids separated by commas")
+    return replace(
+        settings,
+        api_id=r.get("API_ID", _positive, "a positive number from https://my.telegram.org"),
+        api_hash=r.get("API_HASH", _matching(_API_HASH), "32 hexadecimal characters"),
+        bot_token=r.get(
+            "BOT_TOKEN", _matching(_BOT_TOKEN), "a token like 123456:ABC… from @BotFather"
+        ),
+        operator_ids=operators or frozenset(),
+        alert_chat=r.get("ALERT_CHAT", _matching(_CHAT), "a numeric chat id or an @username"),
+    )

@@ -1,0 +1,1 @@
+"""The one path every message takes: normalize, match, store, route."""

@@ -1,0 +1,34 @@
+"""What a message looks like to the pipeline, whatever its source.
+
+The reader (live or catch-up) and the export replay both produce ``IncomingMessage``; keeping
+it free of Telethon and SQLite types lets the pipeline be tested and benchmarked offline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """A channel as the source knows it; ``telegram_id`` is Telethon's bare positive id."""
+
+    telegram_id: int
+    title: str | None = None
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    channel: ChannelInfo
+    message_id: int
+    date: datetime
+    text: str
+    edit_date: datetime | None = None
+    forward_from: str | None = None
+    forward_channel_id: int | None = None
+    forward_message_id: int | None = None
+    grouped_id: int | None = None
+    reply_to: int | None = None
+    has_media: bool = False

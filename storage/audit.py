@@ -1,0 +1,28 @@
+"""The audit log: who changed a watchlist or an access list, what, and when."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storage.clock import from_ts, now_ts
+from storage.database import Database
+from storage.models import AuditEntry
+
+
+async def record(db: Database, actor: str, action: str, **detail: Any) -> None:
+    """Append one entry; call inside the transaction that made the change."""
+    await db.execute(
+        "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+        (now_ts(), actor, action, json.dumps(detail, ensure_ascii=False, sort_keys=True)),
+    )
+
+
+async def recent(db: Database, limit: int = 50) -> list[AuditEntry]:
+    rows = await db.fetchall(
+        "SELECT id, at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+    )
+    return [
+        AuditEntry(r["id"], from_ts(r["at"]), r["actor"], r["action"], json.loads(r["detail"]))
+        for r in rows
+    ]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.cli import build_parser, main
+
+
+def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, environ=env or {}, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_help_lists_every_registered_command() -> None:
+    parser = build_parser()
+    text = parser.format_help()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    names = list(subparsers.choices)  # type: ignore[union-attr]
+    assert names, "at least one command"
+    for name in names:
+        assert name in text
+        sub_help = subparsers.choices[name].format_help()  # type: ignore[index]
+        assert sub_help.startswith("usage: chanwatch " + name)
+
+
+def test_unknown_command_is_a_one_line_usage_error() -> None:
+    code, _, err = run(["frobnicate"])
+    assert code == 2
+    assert err.startswith("chanwatch: error:") and "invalid choice" in err
+    assert "Traceback" not in err
+
+
+def test_missing_env_file_is_reported(tmp_path: Path) -> None:
+    code, _, err = run(["--env-file", str(tmp_path / "nope.env"), "demo"])
+    assert code == 2 and "no such file" in err
+
+
+def test_env_file_values_are_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / "x.env"
+    env_file.write_text("TIMEZONE=Mars/Olympus\n", encoding="utf-8")
+    db = ["--db", str(tmp_path / "demo.db")]
+    code, _, err = run(["--env-file", str(env_file), *db, "demo"])
+    assert code == 1 and "TIMEZONE must be an IANA time zone" in err
+    code, _, err = run(["--env-file", str(env_file), *db, "demo"], env={"TIMEZONE": "Europe/Kyiv"})
+    assert code == 0, err
