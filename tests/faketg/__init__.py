@@ -1,0 +1,65 @@
+"""An in-process fake Telegram for tests that drive a real ``telethon.TelegramClient``.
+
+Only the client's network layer (``client._sender``) is replaced; request building, the
+entity cache, ``iter_messages`` paging, the update loop, event dispatch and RPC error mapping
+are Telethon's own. See ``../shared/notes/testing-telethon.md`` for why.
+
+Typical use::
+
+    from tests.faketg import FakeTelegram, make_client, push
+
+    world = FakeTelegram()
+    news = world.add_channel("kursk_news", "Курские новости", posts=["пост 1", "пост 2"])
+    client = await make_client(world)               # the user account, connected
+    update = world.post(news, "войска КНДР в Курской области")
+    await push(client, world, update)               # runs the registered handlers now
+    assert world.count(GetHistoryRequest) == 1      # every request is logged
+
+The world:
+
+- ``add_channel(username, title, joined=True, megagroup=False, posts=...)`` -> ``types.Channel``
+  (``left`` tells whether the user account has joined); ``add_user``; ``add_invite`` /
+  ``expire_invite``; ``make_admin(group, user, creator=False)``; ``ban(channel)``.
+- Things that happen, each appended to history and returned as the update Telegram would push
+  (with a consistent per-channel pts): ``post``, ``album``, ``edit``, ``delete``;
+  ``user_message(user, "/subscribe kursk")`` (a private message to the bot, or ``group=`` a
+  supergroup) and ``callback(user, b"data", msg_id=...)`` for the bot.
+- ``fail(RequestType, errors.SomeError, times=1, when=predicate, **kwargs)`` queues real RPC
+  errors (``FloodWaitError`` takes ``capture=seconds``).
+- ``go_offline()`` drops every connection (``client.disconnected`` completes with
+  ``ConnectionError``, sends fail, reconnects are refused) until ``go_online()``.
+- ``requests`` logs every request (wrappers unwrapped); ``count(Type)`` and ``of(Type)``.
+- ``sent`` holds messages the clients sent; ``callback_answers`` the callback answers.
+
+Feeding updates: :func:`push` dispatches directly (deterministic, no pts checks);
+:func:`deliver` goes through the update loop, where a pts gap makes Telethon ask
+``GetChannelDifference``, answered from the world's event log. Use ``make_client(world,
+bot=True)`` for the bot account; both accounts may share one world.
+"""
+
+from tests.faketg.client import (
+    API_HASH,
+    API_ID,
+    attach,
+    deliver,
+    forget_flood_waits,
+    make_client,
+    push,
+    settle,
+)
+from tests.faketg.sender import FakeSender
+from tests.faketg.world import START, FakeTelegram
+
+__all__ = [
+    "API_HASH",
+    "API_ID",
+    "START",
+    "FakeSender",
+    "FakeTelegram",
+    "attach",
+    "deliver",
+    "forget_flood_waits",
+    "make_client",
+    "push",
+    "settle",
+]
