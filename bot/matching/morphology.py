@@ -1,0 +1,72 @@
+"""Which dictionary form(s) a normalized word stands for: the keys words are matched by.
+
+Russian and Ukrainian words get pymorphy3 normal forms, English words a Snowball stem, and
+anything else (numbers, other scripts) is its own key. A word may have several candidate
+lemmas (``стали`` is ``стать`` and ``сталь``); a rule term matches a text word when their key
+sets share one, so ambiguity costs a little precision and never a miss.
+
+Routing (notes/matching.md): letters only Ukrainian has (``і ї є ґ``) pick the uk analyzer,
+letters only Russian has (``ы э ъ``) pick ru; otherwise the analyzer whose dictionary knows
+the word wins, both if both do, and both guess only when neither does — the other language's
+guesser invents junk lemmas (uk reads Russian ``курской`` as ``курскоїти``).
+
+Both dictionaries (~60 MB) load once per process, on first use, so importing the package and
+parsing queries stay cheap. Analyses are cached: news vocabulary is Zipfian.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache, lru_cache
+
+import pymorphy3
+import Stemmer
+
+_CYRILLIC = re.compile("[\u0400-\u052f]")
+_LATIN = re.compile("[a-z\u00df-\u024f]")
+_UKRAINIAN_ONLY = re.compile("[іїєґ]")
+_RUSSIAN_ONLY = re.compile("[ыэъё]")
+
+CACHE_SIZE = 1 << 18
+
+
+class Morphology:
+    """Lemma keys for words; one instance per process via ``morphology()``."""
+
+    def __init__(self, cache_size: int = CACHE_SIZE) -> None:
+        self._ru = pymorphy3.MorphAnalyzer(lang="ru")
+        self._uk = pymorphy3.MorphAnalyzer(lang="uk")
+        self._stemmer = Stemmer.Stemmer("english")
+        self.keys: Callable[[str], frozenset[str]] = lru_cache(maxsize=cache_size)(self._analyze)
+
+    def clear_cache(self) -> None:
+        """Forget cached analyses (benchmarks measure the cold path with it)."""
+        self.keys.cache_clear()  # type: ignore[attr-defined]
+
+    def _analyze(self, word: str) -> frozenset[str]:
+        if _CYRILLIC.search(word) is not None:
+            return frozenset(form.replace("ё", "е") for form in self._slavic(word))
+        if _LATIN.search(word) is not None:
+            return frozenset((self._stemmer.stemWord(word),))
+        return frozenset((word,))
+
+    def _slavic(self, word: str) -> list[str]:
+        if _UKRAINIAN_ONLY.search(word) is not None:
+            return list(self._uk.normal_forms(word))
+        if _RUSSIAN_ONLY.search(word) is not None:
+            return list(self._ru.normal_forms(word))
+        ru_known = self._ru.word_is_known(word)
+        uk_known = self._uk.word_is_known(word)
+        forms: list[str] = []
+        if ru_known or not uk_known:
+            forms.extend(self._ru.normal_forms(word))
+        if uk_known or not ru_known:
+            forms.extend(self._uk.normal_forms(word))
+        return forms
+
+
+@cache
+def morphology() -> Morphology:
+    """The process-wide analyzer, created on first call."""
+    return Morphology()

@@ -1,0 +1,122 @@
+"""Text normalization from SPEC section 3, shared by messages and rule terms.
+
+Why it looks the way it does: a ~300-character message must normalize in a few microseconds,
+so the common case is a handful of C-level passes over the whole string (NFKC quick check,
+``casefold``, one character-class search, ``str.replace``). The per-character work (invisible
+characters, stress marks, apostrophe variants, homoglyph folding) runs only when a search has
+shown that the message needs it (notes/matching.md measured ``str.translate`` as the largest
+single cost otherwise).
+
+Steps, in order: NFKC, case folding (and NFKC again when folding produced unnormalized text),
+removal of invisible characters and the combining acute accent (stress marks; other combining
+marks are letters such as ``й``), apostrophe variants made ``'``, ``ё`` -> ``е``, and Latin/Cyrillic
+look-alike letters folded to the dominant script of a word that mixes both scripts. Removing a
+character can let its neighbours compose under NFKC, so the rare path repeats until stable:
+``normalize`` is idempotent.
+
+Every step except NFKC/casefold expansions and removals maps one character to one character;
+``alignment`` exploits that to map offsets back to the original text cheaply.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_INVISIBLE = (
+    "\u00ad\u034f\u061c\u180e"
+    + "".join(map(chr, range(0x200B, 0x2010)))
+    + "".join(map(chr, range(0x202A, 0x202F)))
+    + "".join(map(chr, range(0x2060, 0x2065)))
+    + "\ufeff"
+)
+_STRESS = "\u0301"
+_APOSTROPHES = "\u2019\u02bc\u2018`\u2032\u00b4\u02b9\u2035\uff07"
+
+_RARE_TABLE: dict[int, str | None] = {ord(c): None for c in _INVISIBLE + _STRESS}
+_RARE_TABLE.update({ord(c): "'" for c in _APOSTROPHES})
+_REMOVED = re.compile("[" + re.escape(_INVISIBLE + _STRESS) + "]")
+_RARE = re.compile("[" + re.escape("".join(map(chr, _RARE_TABLE))) + "]")
+
+# Lower-case look-alikes; both scripts after casefold. ``b``/``в`` and ``h``/``н`` are
+# upper-case look-alikes (B/В, H/Н) that casefolding turned lower-case.
+_LATIN = "aceopxyikmthb"
+_CYRILLIC = "асеорхуікмтнв"
+_TO_CYRILLIC = str.maketrans(_LATIN, _CYRILLIC)
+_TO_LATIN = str.maketrans(_CYRILLIC, _LATIN)
+
+_LATIN_LETTER = "a-z\u00df-\u024f"
+_CYRILLIC_LETTER = "\u0400-\u052f"
+_NEITHER = rf"[^\W{_LATIN_LETTER}{_CYRILLIC_LETTER}]*"
+# A Latin and a Cyrillic letter in one word, separated only by other word characters.
+_MIXED = re.compile(
+    rf"[{_LATIN_LETTER}]{_NEITHER}[{_CYRILLIC_LETTER}]"
+    rf"|[{_CYRILLIC_LETTER}]{_NEITHER}[{_LATIN_LETTER}]"
+)
+_WORD = re.compile(r"[\w']+")
+_LATIN_COUNT = re.compile(rf"[{_LATIN_LETTER}]")
+_CYRILLIC_COUNT = re.compile(rf"[{_CYRILLIC_LETTER}]")
+
+_MAX_ROUNDS = 4
+
+
+def normalize(text: str) -> str:
+    """The spec's normalization of ``text``; ``normalize(normalize(t)) == normalize(t)``."""
+    text = _fold_case(text)
+    rounds = 0
+    while _RARE.search(text) is not None and rounds < _MAX_ROUNDS:
+        text = _fold_case(text.translate(_RARE_TABLE))
+        rounds += 1
+    if "ё" in text:
+        text = text.replace("ё", "е")
+    if _MIXED.search(text) is not None:
+        text = _WORD.sub(_fold_word, text)
+    return text
+
+
+def normalize_piece(piece: str) -> str:
+    """Normalization of a fragment, without the word-level homoglyph step.
+
+    Used to rebuild character offsets chunk by chunk; homoglyph folding maps one character to
+    one, so it is applied afterwards on the whole text.
+    """
+    piece = _fold_case(piece).translate(_RARE_TABLE)
+    return _fold_case(piece).replace("ё", "е")
+
+
+def keeps_offsets(text: str) -> bool:
+    """Whether normalizing ``text`` maps each character to exactly one character in place."""
+    if not unicodedata.is_normalized("NFKC", text):
+        return False
+    folded = text.casefold()
+    return (
+        len(folded) == len(text)
+        and unicodedata.is_normalized("NFKC", folded)
+        and _REMOVED.search(folded) is None
+    )
+
+
+def fold_homoglyphs(text: str) -> str:
+    """Word-level script folding only; exposed for offset mapping."""
+    if _MIXED.search(text) is None:
+        return text
+    return _WORD.sub(_fold_word, text)
+
+
+def _fold_case(text: str) -> str:
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.casefold()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text
+
+
+def _fold_word(match: re.Match[str]) -> str:
+    word = match.group()
+    latin = len(_LATIN_COUNT.findall(word))
+    cyrillic = len(_CYRILLIC_COUNT.findall(word))
+    if latin == 0 or cyrillic == 0:
+        return word
+    # Ties go to Cyrillic: the monitored channels are mostly Russian and Ukrainian.
+    return word.translate(_TO_LATIN if latin > cyrillic else _TO_CYRILLIC)
