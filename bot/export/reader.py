@@ -29,7 +29,8 @@ _MESSAGE_ITEMS = frozenset(f"{p}.item" for p in _MESSAGE_ARRAYS)
 _CHAT_FIELDS = ("name", "type", "id")
 _OPENERS = frozenset({"start_map", "start_array"})
 _CLOSERS = frozenset({"end_map", "end_array"})
-_CHUNK = 64 * 1024
+# Small enough that "near byte N" in an error is close to the fault, big enough to cost nothing.
+_CHUNK = 16 * 1024
 
 
 class _CountingFile:
