@@ -1,0 +1,71 @@
+"""The ingest pipeline's alert router: new instant hits become outbox rows.
+
+Ingest calls :meth:`OutboxRouter.enqueue` inside its own transaction, so the hits and their
+alerts commit together: a crash can neither lose an alert nor queue one twice (the outbox's
+``dedup_key`` is unique per chat and hit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.alerts import AlertHit, render_alert
+from bot.pipeline.route import QuietHours, Recipient, RoutableHit, route
+from storage import channels, outbox, subscribers
+from storage.database import Database
+from storage.subscribers import Subscriber
+
+
+class NewHitLike(RoutableHit, AlertHit, Protocol):
+    """A hit that can be routed and rendered."""
+
+
+def recipient(subscriber: Subscriber, default_zone: ZoneInfo) -> Recipient:
+    quiet = None
+    if subscriber.quiet_start and subscriber.quiet_end:
+        quiet = QuietHours.parse(subscriber.quiet_start, subscriber.quiet_end)
+    return Recipient(
+        chat_id=subscriber.chat_id,
+        targets=frozenset(subscriber.targets),
+        zone=ZoneInfo(subscriber.timezone) if subscriber.timezone else default_zone,
+        quiet=quiet,
+        instant=subscriber.instant,
+        active=subscriber.active,
+    )
+
+
+class OutboxRouter:
+    """Implements ingest's ``AlertRouter`` protocol."""
+
+    def __init__(
+        self, default_zone: ZoneInfo, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.default_zone = default_zone
+        self.now = now
+
+    async def enqueue(self, db: Database, hits: Sequence[NewHitLike]) -> None:
+        instant = [h for h in hits if h.priority == "instant"]
+        if not instant:
+            return
+        recipients = [
+            recipient(s, self.default_zone)
+            for s in await subscribers.list_subscribers(db, active_only=True)
+        ]
+        tags: dict[int, frozenset[str]] = {}
+        for telegram_id in {h.channel.telegram_id for h in instant}:
+            known = await channels.find(db, telegram_id=telegram_id)
+            tags[telegram_id] = frozenset(known.tags) if known else frozenset()
+        items = [
+            outbox.NewOutboxItem(
+                dedup_key=d.dedup_key,
+                chat_id=d.chat_id,
+                kind="alert",
+                body=render_alert(d.hit, d.zone),
+                not_before=d.not_before,
+            )
+            for d in route(instant, recipients, tags, self.now())
+        ]
+        await outbox.enqueue(db, items)

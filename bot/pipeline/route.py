@@ -1,0 +1,137 @@
+"""Which chats get an instant alert for which new hits, and when (pure: no I/O).
+
+Routing runs inside ingest's transaction over a snapshot of subscriptions, so it must be a
+plain function of its inputs: the hits, the recipients, the channels' tags and the time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Generic, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from bot.errors import ChanwatchError
+from bot.pipeline.model import ChannelInfo
+
+ALL = "all"
+_CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+class QuietHoursError(ChanwatchError):
+    """Quiet hours typed in a form we cannot read."""
+
+
+class RoutableHit(Protocol):
+    """What routing and alert rendering read from a new hit (``NewHit`` satisfies it)."""
+
+    @property
+    def hit_id(self) -> int: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def channel(self) -> ChannelInfo: ...
+
+
+H = TypeVar("H", bound=RoutableHit)
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """A daily local window with no instant alerts; it may wrap midnight (23:00–07:00)."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, start: str, end: str) -> QuietHours:
+        """From ``'HH:MM'`` strings; equal ends would mean "always quiet" and are refused."""
+        quiet = cls(_clock(start), _clock(end))
+        if quiet.start == quiet.end:
+            raise QuietHoursError("quiet hours must start and end at different times")
+        return quiet
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+    def release(self, moment: datetime, zone: ZoneInfo) -> datetime | None:
+        """The end of the quiet window holding ``moment`` (aware), or ``None`` outside one."""
+        local = moment.astimezone(zone)
+        now = local.time().replace(tzinfo=None)
+        if self.start < self.end:
+            inside = self.start <= now < self.end
+            day = local.date()
+        else:
+            inside = now >= self.start or now < self.end
+            day = local.date() + timedelta(days=1) if now >= self.start else local.date()
+        if not inside:
+            return None
+        return datetime.combine(day, self.end, tzinfo=zone).astimezone(moment.tzinfo)
+
+
+def _clock(text: str) -> time:
+    found = _CLOCK.fullmatch(text.strip())
+    if found is None:
+        raise QuietHoursError(f"{text.strip()!r} is not a time of day: use HH:MM, e.g. 23:00")
+    return time(int(found[1]), int(found[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A chat as routing sees it."""
+
+    chat_id: int
+    targets: frozenset[str]  # 'rule:NAME', 'tag:NAME', 'all'
+    zone: ZoneInfo
+    quiet: QuietHours | None = None
+    instant: bool = True
+    active: bool = True
+
+    def wants(self, rule: str, tags: frozenset[str]) -> bool:
+        return (
+            ALL in self.targets
+            or f"rule:{rule}" in self.targets
+            or any(f"tag:{tag}" in self.targets for tag in tags)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery(Generic[H]):
+    chat_id: int
+    hit: H
+    zone: ZoneInfo
+    not_before: datetime = field(compare=False)
+
+    @property
+    def dedup_key(self) -> str:
+        """One alert per chat and hit, whatever retries or re-routes happen."""
+        return f"alert:{self.chat_id}:{self.hit.hit_id}"
+
+
+def route(
+    hits: Sequence[H],
+    recipients: Sequence[Recipient],
+    tags: Mapping[int, frozenset[str]],
+    now: datetime,
+) -> list[Delivery[H]]:
+    """Deliveries for instant hits, in hit order; ``tags`` maps channel telegram id → tags.
+
+    A chat with instant alerts off, or inactive, gets nothing (its digests still cover the
+    hits); a chat inside its quiet hours gets the alert when they end.
+    """
+    listening = [r for r in recipients if r.active and r.instant and r.targets]
+    deliveries: list[Delivery[H]] = []
+    for hit in hits:
+        if hit.priority != "instant":
+            continue
+        channel_tags = tags.get(hit.channel.telegram_id, frozenset())
+        for recipient in listening:
+            if not recipient.wants(hit.rule, channel_tags):
+                continue
+            held = recipient.quiet.release(now, recipient.zone) if recipient.quiet else None
+            deliveries.append(Delivery(recipient.chat_id, hit, recipient.zone, held or now))
+    return deliveries
