@@ -544,7 +544,7 @@ RULES: list[dict[str, Any]] = [
     {
         "name": "dprk-kursk",
         "query": '(КНДР OR DPRK OR северокорейский OR північнокорейський OR "North Korean")'
-        " AND (Курск OR Курщина OR Kursk OR Суджа OR Sudzha)",
+        " AND (Курск OR Курськ OR Курщина OR Kursk OR Суджа OR Sudzha)",
         "priority": "instant",
     },
     {
