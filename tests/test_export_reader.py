@@ -240,6 +240,13 @@ def test_empty_messages_list_is_a_chat_with_nothing_to_read(tmp_path: Path) -> N
     assert (reader.read, reader.chats_read) == (0, 1)
 
 
+def test_account_export_without_chats_reads_nothing(tmp_path: Path) -> None:
+    data = {"chats": {"about": "x", "list": []}, "left_chats": {"about": "y", "list": []}}
+    reader, messages = read_all(write(tmp_path, data))
+    assert messages == []
+    assert (reader.read, reader.chats_read, reader.chats_skipped) == (0, 0, {})
+
+
 def test_truncated_file_names_the_place(tmp_path: Path) -> None:
     full = json.dumps(chat([msg(i, f"Сводка номер {i}") for i in range(1, 6)]), ensure_ascii=False)
     raw = full.encode()
@@ -276,17 +283,17 @@ def test_invalid_utf8_is_refused_without_a_traceback(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "why"),
     [
-        ([{"id": 1, "text": "Курск"}], "the top level is not an object"),
-        ({"id": 1, "text": "Курск"}, 'no "messages" or "chats" list found'),
-        ({"name": "x", "type": "public_channel", "id": 1, "messages": {}}, "is not a list"),
-        ({"chats": {"about": "no list here"}}, 'no "messages" or "chats" list found'),
+        ({"id": 1, "text": "Курск"}, 'is valid JSON but not a Telegram Desktop export (no "m'),
+        ({"chats": {"about": "no list"}}, 'is valid JSON but not a Telegram Desktop export (no "'),
+        ([{"id": 1, "text": "Курск"}], "is not a Telegram Desktop export (the top level is not"),
+        (chat([]) | {"messages": {}}, 'is not a Telegram Desktop export ("messages" is not a'),
+        ({"chats": {"list": [chat([]) | {"messages": {}}]}}, '("messages" is not a list)'),
     ],
 )
-def test_valid_json_that_is_not_an_export_says_so(tmp_path: Path, data: Any, why: str) -> None:
+def test_json_that_is_not_an_export_says_so(tmp_path: Path, data: Any, why: str) -> None:
     path = write(tmp_path, data)
     with pytest.raises(ExportError) as caught:
         list(ExportReader(path).messages())
-    assert "is valid JSON but not a Telegram Desktop export" in str(caught.value)
     assert why in str(caught.value)
 
 

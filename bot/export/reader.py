@@ -23,7 +23,8 @@ from bot.errors import ExportError
 from bot.export.convert import bare_channel_id, chat_skip_reason, to_incoming
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 
-_CHAT_LIST_ITEMS = frozenset({"chats.list.item", "left_chats.list.item"})
+_CHAT_LISTS = frozenset({"chats.list", "left_chats.list"})
+_CHAT_LIST_ITEMS = frozenset(f"{p}.item" for p in _CHAT_LISTS)
 _MESSAGE_ARRAYS = frozenset({"messages", *(f"{p}.messages" for p in _CHAT_LIST_ITEMS)})
 _MESSAGE_ITEMS = frozenset(f"{p}.item" for p in _MESSAGE_ARRAYS)
 _CHAT_FIELDS = ("name", "type", "id")
@@ -144,16 +145,17 @@ class ExportReader:
             f"{self.path} is truncated or malformed near byte {self.bytes_read} ({where}): {reason}"
         )
 
-    def _not_an_export(self, why: str) -> ExportError:
+    def _not_an_export(self, why: str, *, parsed: bool = True) -> ExportError:
+        what = "is valid JSON but not" if parsed else "is not"
         return ExportError(
-            f"{self.path} is valid JSON but not a Telegram Desktop export ({why}); expected a"
-            ' chat with "messages" or a full-account export with "chats"'
+            f"{self.path} {what} a Telegram Desktop export ({why}); expected a chat with"
+            ' "messages" or a full-account export with "chats"'
         )
 
     def _walk(self, events: Iterator[tuple[str, str, Any]]) -> Iterator[IncomingMessage]:
         first = next(events, None)
         if first is None or first[1] != "start_map":
-            raise self._not_an_export("the top level is not an object")
+            raise self._not_an_export("the top level is not an object", parsed=False)
         top = self._chat = _Chat("")
         found = False
         for prefix, event, value in events:
@@ -165,14 +167,16 @@ class ExportReader:
                 self._chat = chat
                 chat.decide(str(self.path))
                 found = True
+            elif event == "start_array" and prefix in _CHAT_LISTS:
+                found = True
             elif prefix in _CHAT_LIST_ITEMS and event == "start_map":
                 self._chat = _Chat(prefix)
             elif prefix in _CHAT_LIST_ITEMS and event == "end_map":
                 self._finish_chat(self._chat)
             elif event not in _OPENERS and event not in _CLOSERS:
                 self._chat_field(prefix, value)
-            elif prefix == "messages" and event == "start_map":
-                raise self._not_an_export('"messages" is not a list')
+            elif event == "start_map" and prefix in _MESSAGE_ARRAYS:
+                raise self._not_an_export('"messages" is not a list', parsed=False)
         self._finish_chat(top)
         if not found:
             raise self._not_an_export('no "messages" or "chats" list found')
