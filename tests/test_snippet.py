@@ -42,9 +42,8 @@ def test_long_post_is_cut_at_word_boundaries_around_the_match() -> None:
     assert snippet.cut_before and snippet.cut_after
     assert "<b>Харкові</b>" in snippet.html()
     assert len(snippet.text) <= 200 + 2
-    inner = snippet.text.strip("…")
-    assert inner.split()[0] in filler.split() + ["У"]
-    assert inner.split()[-1] in filler.split() + text.split()
+    # Cut between words: every word shown is a whole word of the post.
+    assert set(snippet.text.strip("…").split()) <= set(text.split())
 
 
 def test_densest_cluster_is_preferred_over_the_first_lonely_match() -> None:
