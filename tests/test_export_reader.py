@@ -325,6 +325,7 @@ def test_reading_streams_and_reports_progress(tmp_path: Path) -> None:
     assert progress == sorted(progress)
     assert reader.bytes_read == reader.total_bytes == path.stat().st_size
     assert reader.read == 3000
+    assert reader.parser_backend == "yajl2_c"  # the C parser ships in ijson's wheels
 
 
 def test_each_pass_restarts_the_counters(tmp_path: Path) -> None:

@@ -6,6 +6,9 @@ message at a time is ever built in memory. Two shapes are accepted: a single cha
 (``{"chats": {"list": [...]}, "left_chats": {"list": [...]}}``). As Telegram Desktop writes
 them, a chat's ``name``, ``type`` and ``id`` come before its ``messages``; the walk relies on
 that to decide, before reading a chat's messages, whether to read or skip them.
+
+ijson picks the fastest parser installed (the ``yajl2_c`` C extension, shipped in its wheels);
+``ExportReader.parser_backend`` names it so a slow pure-Python fallback can be reported.
 """
 
 from __future__ import annotations
@@ -103,6 +106,10 @@ class ExportReader:
         self.chats_read = 0
         self.chats_skipped: Counter[str] = Counter()
         self._chat: _Chat | None = None
+
+    @property
+    def parser_backend(self) -> str:
+        return str(ijson.backend_name)
 
     @property
     def bytes_read(self) -> int:
