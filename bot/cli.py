@@ -18,14 +18,14 @@ from typing import Any, TextIO
 
 from dotenv import dotenv_values
 
-from bot.commands import demo
+from bot.commands import backup, demo, doctor, status
 from bot.commands.context import CommandContext
 from bot.errors import ChanwatchError, UsageError
 from storage.errors import StorageError
 
 Handler = Callable[[argparse.Namespace, CommandContext], Coroutine[Any, Any, int]]
 
-COMMANDS: tuple[ModuleType, ...] = (demo,)
+COMMANDS: tuple[ModuleType, ...] = (demo, status, backup, doctor)
 
 
 class _Parser(argparse.ArgumentParser):

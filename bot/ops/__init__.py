@@ -1,0 +1,1 @@
+"""Running chanwatch unattended: metrics, the health listener, file checks, doctor."""
