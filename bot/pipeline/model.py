@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +33,35 @@ class IncomingMessage:
     grouped_id: int | None = None
     reply_to: int | None = None
     has_media: bool = False
+
+
+Priority = Literal["instant", "digest"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewHit:
+    """A hit stored for the first time: everything an alert needs, without another query.
+
+    ``after_edit`` is true when the message matched this rule only after an edit.
+    """
+
+    hit_id: int
+    rule: str
+    priority: Priority
+    channel: ChannelInfo
+    message_id: int
+    date: datetime
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    words: tuple[str, ...]
+    after_edit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What one batch did: ``stored`` new messages, ``updated`` edits, ``unchanged`` repeats."""
+
+    stored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_hits: tuple[NewHit, ...] = ()

@@ -1,0 +1,249 @@
+"""The async adapter: one batch of messages in, stored messages, hits and routed alerts out.
+
+Everything a batch does happens in ONE transaction — messages, hits, and the router's outbox
+rows for new instant hits — so a crash leaves either all of it or none of it: an alert can be
+neither lost nor doubled, and a replay killed mid-way leaves whole batches only.
+
+Decisions worth knowing:
+
+- Idempotent per (channel, message id). A message seen again is ``unchanged`` unless its
+  content differs; a version older than the stored one (by edit date, else date) never
+  overwrites a newer one, so replaying an old export after the live reader changes nothing.
+- An edit re-matches the text. Hits that still match keep their id (spans refreshed), hits
+  that no longer match are deleted, and a rule that matches only after the edit gets a new
+  hit marked ``after_edit`` that counts as new (it is alerted once).
+- An album (messages sharing a ``grouped_id`` in one channel) is one post: per rule, at most
+  one member carries the hit — the first member, by message id, that matches. Telegram puts
+  the caption on one member, so usually that one carries every hit; the other members are
+  stored (searchable, counted) but add no hits and no alerts.
+- Messages with empty text (a photo without caption) are stored but never matched.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.matching import RuleMatch
+from bot.pipeline.model import ChannelInfo, IncomingMessage, IngestResult, NewHit
+from bot.pipeline.rulebook import RuleBook
+from storage import channels, hits, messages
+from storage.database import Database
+from storage.hits import HitRecord, StoredHit
+from storage.messages import MessageRecord, StoredMessage
+
+
+class AlertRouter(Protocol):
+    """Turns new instant hits into outbox rows, inside the caller's transaction."""
+
+    async def enqueue(self, db: Database, hits: Sequence[NewHit]) -> None: ...
+
+
+def _record(channel_pk: int, m: IncomingMessage) -> MessageRecord:
+    return MessageRecord(
+        channel_id=channel_pk,
+        message_id=m.message_id,
+        date=m.date,
+        text=m.text,
+        edit_date=m.edit_date,
+        forward_from=m.forward_from,
+        forward_channel_id=m.forward_channel_id,
+        forward_message_id=m.forward_message_id,
+        grouped_id=m.grouped_id,
+        reply_to=m.reply_to,
+        has_media=m.has_media,
+    )
+
+
+def _is_newer_or_same_age(incoming: MessageRecord, stored: MessageRecord) -> bool:
+    return (incoming.edit_date or incoming.date) >= (stored.edit_date or stored.date)
+
+
+def latest_versions(batch: Sequence[IncomingMessage]) -> list[IncomingMessage]:
+    """One message per (channel, id): the newest version, the later one on a tie."""
+    chosen: dict[tuple[int, int], IncomingMessage] = {}
+    for m in batch:
+        key = (m.channel.telegram_id, m.message_id)
+        old = chosen.get(key)
+        if old is None or (m.edit_date or m.date) >= (old.edit_date or old.date):
+            chosen[key] = m
+    return sorted(chosen.values(), key=lambda m: (m.channel.telegram_id, m.message_id))
+
+
+@dataclass
+class _Matched:
+    """A new or re-worded message and the rules it matched; ``pk`` is its internal id, known
+    up front for a stored message and looked up after insertion for a new one."""
+
+    record: MessageRecord
+    matches: list[RuleMatch]
+    pk: int | None
+
+    def __post_init__(self) -> None:
+        self.edited = self.pk is not None
+
+
+@dataclass
+class _ChannelBatch:
+    """The work for one channel's messages within a batch."""
+
+    channel_pk: int
+    info: ChannelInfo
+    only: frozenset[str] | None
+    inserts: list[MessageRecord] = field(default_factory=list)
+    updates: list[MessageRecord] = field(default_factory=list)
+    unchanged: int = 0
+    matched: list[_Matched] = field(default_factory=list)
+
+
+class Pipeline:
+    """Normalize, match, store and route batches of messages over one database."""
+
+    def __init__(
+        self, db: Database, *, router: AlertRouter | None = None, rulebook: RuleBook | None = None
+    ) -> None:
+        self.db = db
+        self.router = router
+        self.rules = rulebook or RuleBook()
+
+    async def ingest(
+        self, batch: Sequence[IncomingMessage], *, advance_high_water: bool = False
+    ) -> IngestResult:
+        """Store a batch in one transaction; ``advance_high_water`` also raises each channel's
+        mark to the batch's highest id (for catch-up, whose batches are gap-free)."""
+        if not batch:
+            return IngestResult()
+        db = self.db
+        async with db.transaction():
+            await self.rules.refresh(db)
+            by_channel: dict[int, list[IncomingMessage]] = defaultdict(list)
+            for m in latest_versions(batch):
+                by_channel[m.channel.telegram_id].append(m)
+            stored = updated = unchanged = 0
+            new_hits: list[NewHit] = []
+            for group in by_channel.values():
+                work = await self._classify(group)
+                await self._fold_albums(work)
+                await messages.insert_many(db, work.inserts)
+                await messages.update_many(db, work.updates)
+                new_hits.extend(await self._store_hits(work))
+                stored += len(work.inserts)
+                updated += len(work.updates)
+                unchanged += work.unchanged
+                latest = max(m.date for m in group)
+                await messages.note_last_posts(db, [(work.channel_pk, latest)])
+                if advance_high_water:
+                    top = max(m.message_id for m in group)
+                    await channels.advance_high_water(db, work.channel_pk, top)
+            instant = [h for h in new_hits if h.priority == "instant"]
+            if instant and self.router is not None:
+                await self.router.enqueue(db, instant)
+        return IngestResult(stored, updated, unchanged, tuple(new_hits))
+
+    async def _classify(self, group: list[IncomingMessage]) -> _ChannelBatch:
+        """Split one channel's messages into new, edited and unchanged, and match the text of
+        the new and the re-worded ones."""
+        db = self.db
+        title = next((m.channel.title for m in group if m.channel.title), None)
+        username = next((m.channel.username for m in group if m.channel.username), None)
+        telegram_id = group[0].channel.telegram_id
+        channel_pk = await channels.ensure_seen(db, telegram_id, title=title, username=username)
+        row, only = await self.rules.channel(db, channel_pk)
+        info = ChannelInfo(telegram_id, title or row.title, username or row.username)
+        work = _ChannelBatch(channel_pk, info, only)
+        known = await messages.find_many(db, channel_pk, [m.message_id for m in group])
+        for m in group:
+            record = _record(channel_pk, m)
+            old: StoredMessage | None = known.get(m.message_id)
+            if old is None:
+                work.inserts.append(record)
+                work.matched.append(_Matched(record, self.rules.match(m.text, only), None))
+            elif old.record == record or not _is_newer_or_same_age(record, old.record):
+                work.unchanged += 1
+            else:
+                work.updates.append(record)
+                if old.record.text != record.text:
+                    work.matched.append(_Matched(record, self.rules.match(m.text, only), old.id))
+        return work
+
+    async def _fold_albums(self, work: _ChannelBatch) -> None:
+        """Drop matches another member of the same album already carries."""
+        grouped = sorted(
+            (m for m in work.matched if m.record.grouped_id is not None),
+            key=lambda m: m.record.message_id,
+        )
+        if not grouped:
+            return
+        gids = sorted({m.record.grouped_id for m in grouped if m.record.grouped_id is not None})
+        claims: dict[tuple[int, str], int] = {}
+        for gid, rule_id, message_id in await hits.album_claims(self.db, work.channel_pk, gids):
+            name = self.rules.name_of(rule_id)
+            if name is not None:
+                claims.setdefault((gid, name), message_id)
+        for item in grouped:
+            mid, album = item.record.message_id, item.record.grouped_id
+            assert album is not None
+            for key in [k for k, holder in claims.items() if holder == mid]:
+                del claims[key]
+            item.matches = [
+                m for m in item.matches if claims.setdefault((album, m.rule), mid) == mid
+            ]
+
+    async def _store_hits(self, work: _ChannelBatch) -> list[NewHit]:
+        """Insert the hits that are new, refresh the spans of kept ones, delete the ones an
+        edit took away; return the new ones with what an alert needs."""
+        db = self.db
+        fresh = [m for m in work.matched if not m.edited and m.matches]
+        if fresh:
+            pks = await messages.ids_of(db, work.channel_pk, [m.record.message_id for m in fresh])
+            for item in fresh:
+                item.pk = pks.get(item.record.message_id)
+        by_pk = {m.pk: m for m in work.matched if m.pk is not None}
+        edited = [pk for pk, m in by_pk.items() if m.edited]
+        before: dict[int, dict[str, StoredHit]] = defaultdict(dict)
+        for hit in await hits.for_messages(db, edited) if edited else ():
+            before[hit.message_pk][self.rules.name_of(hit.rule_id) or ""] = hit
+        inserts: list[HitRecord] = []
+        refreshed: list[tuple[int, tuple[tuple[int, int], ...], tuple[str, ...]]] = []
+        gone: list[int] = []
+        for pk, item in by_pk.items():
+            had = before.get(pk, {})
+            for match in item.matches:
+                rule = self.rules.rule(match.rule)
+                previous = had.pop(rule.name, None)
+                if previous is None:
+                    inserts.append(
+                        HitRecord(
+                            pk, rule.id, match.spans, match.words, item.record.date, item.edited
+                        )
+                    )
+                elif previous.spans != match.spans:
+                    refreshed.append((previous.id, match.spans, match.words))
+            gone.extend(h.id for name, h in had.items() if self.rules.evaluated(name, work.only))
+        await hits.delete_many(db, gone)
+        await hits.update_matched(db, refreshed)
+        if not inserts:
+            return []
+        await hits.insert_many(db, inserts)
+        stored = await hits.for_messages(db, sorted({h.message_pk for h in inserts}))
+        ids = {(h.message_pk, h.rule_id): h.id for h in stored}
+        out = []
+        for h in inserts:
+            record, rule = by_pk[h.message_pk].record, self.rules.rule_by_id(h.rule_id)
+            out.append(
+                NewHit(
+                    hit_id=ids[(h.message_pk, h.rule_id)],
+                    rule=rule.name,
+                    priority=rule.priority,
+                    channel=work.info,
+                    message_id=record.message_id,
+                    date=record.date,
+                    text=record.text,
+                    spans=h.spans,
+                    words=h.words,
+                    after_edit=h.after_edit,
+                )
+            )
+        return out

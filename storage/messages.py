@@ -1,0 +1,207 @@
+"""Stored messages: batch upserts for the pipeline, FTS-narrowed scans, retention pruning.
+
+Writes are batched with ``executemany`` because ingest throughput is bounded by round trips
+to the database thread, not by SQLite itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.clock import from_ts, now_ts, to_ts
+from storage.database import Database
+
+_SQLITE_MAX_PARAMS = 900
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One message as stored; ``channel_id`` is the internal channel id."""
+
+    channel_id: int
+    message_id: int
+    date: datetime
+    text: str
+    edit_date: datetime | None = None
+    forward_from: str | None = None
+    forward_channel_id: int | None = None
+    forward_message_id: int | None = None
+    grouped_id: int | None = None
+    reply_to: int | None = None
+    has_media: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: int
+    record: MessageRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedMessage:
+    """A stored message with the channel facts a listing or a link needs."""
+
+    id: int
+    channel_telegram_id: int | None
+    channel_title: str | None
+    channel_username: str | None
+    message_id: int
+    date: datetime
+    text: str
+
+
+_FIELDS = (
+    "channel_id, message_id, date, text, edit_date, forward_from, forward_channel_id, "
+    "forward_message_id, grouped_id, reply_to, has_media"
+)
+
+
+def chunks(items: Sequence[int], size: int = _SQLITE_MAX_PARAMS) -> Iterable[Sequence[int]]:
+    """Keep ``IN (...)`` lists under SQLite's bound-parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _params(m: MessageRecord) -> tuple[object, ...]:
+    return (
+        m.channel_id,
+        m.message_id,
+        to_ts(m.date),
+        m.text,
+        None if m.edit_date is None else to_ts(m.edit_date),
+        m.forward_from,
+        m.forward_channel_id,
+        m.forward_message_id,
+        m.grouped_id,
+        m.reply_to,
+        int(m.has_media),
+    )
+
+
+def _record(r: sqlite3.Row) -> MessageRecord:
+    return MessageRecord(
+        channel_id=r["channel_id"],
+        message_id=r["message_id"],
+        date=from_ts(r["date"]),
+        text=r["text"],
+        edit_date=None if r["edit_date"] is None else from_ts(r["edit_date"]),
+        forward_from=r["forward_from"],
+        forward_channel_id=r["forward_channel_id"],
+        forward_message_id=r["forward_message_id"],
+        grouped_id=r["grouped_id"],
+        reply_to=r["reply_to"],
+        has_media=bool(r["has_media"]),
+    )
+
+
+async def find_many(
+    db: Database, channel_id: int, message_ids: Sequence[int]
+) -> dict[int, StoredMessage]:
+    """The stored versions of these messages of one channel, by Telegram message id."""
+    found: dict[int, StoredMessage] = {}
+    for part in chunks(list(message_ids)):
+        marks = ",".join("?" * len(part))
+        rows = await db.fetchall(
+            f"SELECT id, {_FIELDS} FROM messages WHERE channel_id = ? AND message_id IN ({marks})",
+            (channel_id, *part),
+        )
+        for r in rows:
+            found[r["message_id"]] = StoredMessage(r["id"], _record(r))
+    return found
+
+
+async def ids_of(db: Database, channel_id: int, message_ids: Sequence[int]) -> dict[int, int]:
+    """Internal ids of stored messages of one channel, by Telegram message id."""
+    found: dict[int, int] = {}
+    for part in chunks(list(message_ids)):
+        marks = ",".join("?" * len(part))
+        rows = await db.fetchall(
+            f"SELECT id, message_id FROM messages WHERE channel_id = ? AND message_id IN ({marks})",
+            (channel_id, *part),
+        )
+        found.update((r["message_id"], r["id"]) for r in rows)
+    return found
+
+
+async def insert_many(db: Database, records: Sequence[MessageRecord]) -> None:
+    """Insert messages not stored yet; a row already there is left alone (idempotent)."""
+    now = now_ts()
+    await db.executemany(
+        f"INSERT INTO messages ({_FIELDS}, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (channel_id, message_id) DO NOTHING",
+        [(*_params(m), now) for m in records],
+    )
+
+
+async def update_many(db: Database, records: Sequence[MessageRecord]) -> None:
+    """Overwrite stored messages with a newer version (an edit); FTS follows by trigger."""
+    await db.executemany(
+        "UPDATE messages SET date = ?, text = ?, edit_date = ?, forward_from = ?,"
+        " forward_channel_id = ?, forward_message_id = ?, grouped_id = ?, reply_to = ?,"
+        " has_media = ? WHERE channel_id = ? AND message_id = ?",
+        [(*_params(m)[2:], m.channel_id, m.message_id) for m in records],
+    )
+
+
+async def note_last_posts(db: Database, latest: Iterable[tuple[int, datetime]]) -> None:
+    """Raise each channel's ``last_post_at`` (never lower it: batches may arrive late)."""
+    await db.executemany(
+        "UPDATE channels SET last_post_at = MAX(COALESCE(last_post_at, 0), ?) WHERE id = ?",
+        [(to_ts(when), channel_id) for channel_id, when in latest],
+    )
+
+
+async def count(db: Database) -> int:
+    row = await db.fetchone("SELECT count(*) FROM messages")
+    return int(row[0]) if row else 0
+
+
+async def prune_without_hits(db: Database, before: datetime) -> int:
+    """Delete messages older than ``before`` that no rule ever hit; hits are evidence, kept."""
+    return await db.execute_rowcount(
+        "DELETE FROM messages WHERE date < ?"
+        " AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.message_pk = messages.id)",
+        (to_ts(before),),
+    )
+
+
+async def scan(
+    db: Database, *, since: datetime | None, fts_query: str | None, batch: int = 2000
+) -> AsyncIterator[list[ScannedMessage]]:
+    """Stored messages newer than ``since`` in date order, in lists of ``batch``.
+
+    ``fts_query`` (an FTS5 MATCH expression) narrows the scan to candidate rows; the caller
+    must still check each row, FTS only rules rows out.
+    """
+    where = ["m.date >= ?"]
+    params: list[object] = [0 if since is None else to_ts(since)]
+    if fts_query is not None:
+        where.append("m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)")
+        params.append(fts_query)
+    last: tuple[int, int] = (-1, -1)
+    while True:
+        rows = await db.fetchall(
+            "SELECT m.id, m.message_id, m.date, m.text, c.telegram_id, c.title, c.username"
+            " FROM messages m JOIN channels c ON c.id = m.channel_id"
+            f" WHERE {' AND '.join(where)} AND (m.date, m.id) > (?, ?)"
+            " ORDER BY m.date, m.id LIMIT ?",
+            (*params, *last, batch),
+        )
+        if not rows:
+            return
+        yield [
+            ScannedMessage(
+                id=r["id"],
+                channel_telegram_id=r["telegram_id"],
+                channel_title=r["title"],
+                channel_username=r["username"],
+                message_id=r["message_id"],
+                date=from_ts(r["date"]),
+                text=r["text"],
+            )
+            for r in rows
+        ]
+        last = (rows[-1]["date"], rows[-1]["id"])
