@@ -1,0 +1,155 @@
+"""The deliverer: sends outbox rows in order per chat, within Telegram's limits.
+
+Limits: about 30 messages a second overall and 20 a minute to one group (token buckets on
+an injectable clock). A FloodWait stops all sending for the time Telegram asks (it is the
+bot that is limited, not the chat); slow mode holds only that chat. Network and server
+errors retry with exponential backoff; a chat that cannot receive anything any more is
+given up on and its subscriber marked inactive with the reason (seen in ``/status``).
+
+Crash safety comes from the outbox's states (see ``storage.outbox``): the row is committed
+``sending`` before the send and ``sent`` after it; on start, rows left ``sending`` are sent
+again — at most once more, and only the ones that may not have gone out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Protocol
+
+from bot.clock import Clock, SystemClock
+from bot.logs import fields
+from bot.ratelimit import KeyedBuckets, TokenBucket
+from bot.telegram.sender import ChatGone, DeliveryError, FloodWait, Undeliverable
+from storage import outbox, subscribers
+from storage.database import Database
+from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+GLOBAL_PER_SECOND = 30.0
+GROUP_PER_MINUTE = 20
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_S = 600
+IDLE_POLL_S = 5.0
+
+
+class MessageSender(Protocol):
+    async def send(self, chat_id: int, html: str) -> int: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    """2, 4, 8 … seconds after each failed attempt, capped at ten minutes."""
+    return timedelta(seconds=min(2**attempts, MAX_BACKOFF_S))
+
+
+class Deliverer:
+    def __init__(
+        self,
+        db: Database,
+        sender: MessageSender,
+        *,
+        clock: Clock | None = None,
+        per_second: float = GLOBAL_PER_SECOND,
+        group_per_minute: int = GROUP_PER_MINUTE,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.db = db
+        self.sender = sender
+        self.clock = clock or SystemClock()
+        self.max_attempts = max_attempts
+        self._overall = TokenBucket(per_second, per_second, self.clock.monotonic)
+        self._groups: KeyedBuckets[int] = KeyedBuckets(
+            group_per_minute / 60, group_per_minute, self.clock.monotonic
+        )
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._group_hold = 0.0  # seconds until a group skipped for its limit may send again
+
+    def notify(self) -> None:
+        """New rows were queued: stop idling."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the send in progress, then return from :meth:`run`."""
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        resent = await outbox.recover(self.db)
+        if resent:
+            log.warning("resending alerts interrupted by a crash", extra=fields(rows=resent))
+        while not self._stopping:
+            if not await self.deliver_due():
+                await self._idle()
+
+    async def _idle(self) -> None:
+        due = await outbox.next_due(self.db)
+        timeout = IDLE_POLL_S
+        if due is not None:
+            wait = max(self._group_hold, (due - self.clock.now()).total_seconds())
+            timeout = min(timeout, max(0.05, wait))
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def deliver_due(self) -> int:
+        """One pass over the chats with a due row: at most one row each. Returns rows handled."""
+        handled = 0
+        self._group_hold = 0.0
+        for row in await outbox.due_heads(self.db, self.clock.now()):
+            if self._stopping:
+                break
+            if row.chat_id < 0 and not self._groups[row.chat_id].try_take():
+                wait = self._groups[row.chat_id].wait_time()  # it had its 20 a minute
+                self._group_hold = min(self._group_hold or wait, wait)
+                continue
+            while not self._overall.try_take():
+                await self.clock.sleep(self._overall.wait_time())
+            await self._deliver(row)
+            handled += 1
+        return handled
+
+    async def _deliver(self, row: OutboxItem) -> None:
+        await outbox.mark_sending(self.db, row.id)
+        try:
+            message_id = await self.sender.send(row.chat_id, row.body)
+        except FloodWait as wait:
+            await self._flood_wait(row, wait)
+        except ChatGone as gone:
+            await self._give_up_chat(row, gone.reason)
+        except Undeliverable as bad:
+            log.error("message refused", extra=fields(chat=row.chat_id, row=row.id, why=bad.reason))
+            await outbox.mark_failed(self.db, row.id, bad.reason)
+        except DeliveryError as error:
+            await self._retry(row, error.reason)
+        else:
+            await outbox.mark_sent(self.db, row.id, message_id)
+
+    async def _flood_wait(self, row: OutboxItem, wait: FloodWait) -> None:
+        log.warning("flood wait", extra=fields(chat=row.chat_id, seconds=wait.seconds))
+        until = self.clock.now() + timedelta(seconds=wait.seconds)
+        await outbox.mark_retry(
+            self.db, row.id, error=wait.reason, not_before=until, count_attempt=False
+        )
+        if not wait.chat_only:
+            await self.clock.sleep(wait.seconds)
+
+    async def _give_up_chat(self, row: OutboxItem, reason: str) -> None:
+        log.warning("chat gone", extra=fields(chat=row.chat_id, why=reason))
+        async with self.db.transaction():
+            await outbox.fail_chat(self.db, row.chat_id, reason)
+            await subscribers.deactivate(self.db, row.chat_id, reason)
+
+    async def _retry(self, row: OutboxItem, reason: str) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self.max_attempts:
+            log.error("giving up", extra=fields(chat=row.chat_id, row=row.id, why=reason))
+            await outbox.mark_failed(self.db, row.id, f"{reason} (after {attempts} attempts)")
+            return
+        log.info("will retry", extra=fields(chat=row.chat_id, row=row.id, why=reason))
+        await outbox.mark_retry(
+            self.db, row.id, error=reason, not_before=self.clock.now() + backoff(attempts)
+        )

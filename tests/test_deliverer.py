@@ -1,0 +1,194 @@
+"""The deliverer against a real TelegramClient (bot account) answered by the fake Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from telethon import TelegramClient, errors, types
+from telethon.tl.functions.messages import SendMessageRequest
+
+from bot.telegram.deliverer import Deliverer
+from bot.telegram.sender import TelethonSender
+from storage import outbox, subscribers
+from storage.database import Database
+from storage.outbox import NewOutboxItem
+from tests.bot_fakes import FakeClock
+from tests.faketg import FakeTelegram, forget_flood_waits, make_client, push
+
+
+@pytest.fixture
+def world() -> FakeTelegram:
+    return FakeTelegram()
+
+
+@pytest.fixture
+async def bot(world: FakeTelegram) -> AsyncIterator[TelegramClient]:
+    client = await make_client(world, bot=True, raise_last_call_error=True, request_retries=0)
+    try:
+        yield client
+    finally:
+        await client.disconnect()
+
+
+async def _no_wait(seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+async def queue(db: Database, clock: FakeClock, chat: int, *texts: str) -> None:
+    await outbox.enqueue(
+        db, [NewOutboxItem(f"t:{chat}:{t}", chat, "alert", t, clock.now()) for t in texts]
+    )
+
+
+async def drain(deliverer: Deliverer, rounds: int = 50) -> None:
+    for _ in range(rounds):
+        if not await deliverer.deliver_due():
+            return
+
+
+def texts_to(world: FakeTelegram, chat_id: int) -> list[str]:
+    return [m.message for m in world.sent if getattr(m.peer_id, "user_id", None) == chat_id]
+
+
+async def test_sends_in_order_per_chat_and_marks_sent(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    olena, taras = world.add_user("Олена"), world.add_user("Тарас")
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "перше", "друге", "третє")
+    await queue(db, clock, taras.id, "first")
+    await drain(Deliverer(db, TelethonSender(bot), clock=clock))
+    assert texts_to(world, olena.id) == ["перше", "друге", "третє"]
+    assert texts_to(world, taras.id) == ["first"]
+    rows = await outbox.list_items(db)
+    assert {r.status for r in rows} == {"sent"}
+    assert all(r.telegram_message_id for r in rows)
+
+
+async def test_html_is_sent_as_formatting(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    olena = world.add_user("Олена")
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "<b>КНДР</b> &amp; Курск")
+    await drain(Deliverer(db, TelethonSender(bot), clock=clock))
+    [request] = world.of(SendMessageRequest)
+    assert request.message == "КНДР & Курск"
+    assert isinstance(request.entities[0], types.MessageEntityBold)
+
+
+async def test_flood_wait_sleeps_the_time_asked_then_resumes(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    olena = world.add_user("Олена")
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "one", "two")
+    world.fail(SendMessageRequest, errors.FloodWaitError, capture=42)
+    deliverer = Deliverer(db, TelethonSender(bot), clock=clock)
+    assert await deliverer.deliver_due() == 1
+    assert clock.sleeps == [42]
+    assert texts_to(world, olena.id) == []
+    forget_flood_waits(bot)  # Telethon remembers the wait in real time; the fake clock moved on
+    await drain(deliverer)
+    assert texts_to(world, olena.id) == ["one", "two"]
+    assert [r.attempts for r in await outbox.list_items(db)] == [1, 1]  # the wait was not a try
+
+
+async def test_blocked_bot_marks_subscriber_inactive_and_spares_other_chats(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    olena, taras = world.add_user("Олена"), world.add_user("Тарас")
+    for user in (olena, taras):
+        await subscribers.ensure(db, user.id, kind="user", title=user.first_name)
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "one", "two")
+    await queue(db, clock, taras.id, "hello")
+    world.fail(
+        SendMessageRequest, errors.UserIsBlockedError, when=lambda r: r.peer.user_id == olena.id
+    )
+    await drain(Deliverer(db, TelethonSender(bot), clock=clock))
+    gone = await subscribers.get(db, olena.id)
+    assert gone is not None and not gone.active
+    assert gone.inactive_reason == "the user blocked the bot"
+    assert {r.status for r in await outbox.list_items(db, chat_id=olena.id)} == {"failed"}
+    assert texts_to(world, taras.id) == ["hello"]
+    assert await outbox.depth(db) == 0
+
+
+async def test_transient_errors_back_off_then_give_up(
+    db: Database, world: FakeTelegram, bot: TelegramClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Telethon itself pauses 2 real seconds after "Telegram is having internal issues".
+    monkeypatch.setattr("telethon.client.users.asyncio", SimpleNamespace(sleep=_no_wait))
+    olena = world.add_user("Олена")
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "one")
+    world.fail(SendMessageRequest, errors.RpcCallFailError, times=3)
+    deliverer = Deliverer(db, TelethonSender(bot), clock=clock, max_attempts=3)
+    await deliverer.deliver_due()
+    [row] = await outbox.list_items(db)
+    assert (row.status, row.not_before) == ("pending", clock.now() + timedelta(seconds=2))
+    assert await deliverer.deliver_due() == 0  # backing off
+    clock.advance(2)
+    await deliverer.deliver_due()
+    clock.advance(4)
+    await deliverer.deliver_due()
+    [row] = await outbox.list_items(db)
+    assert row.status == "failed" and "after 3 attempts" in (row.last_error or "")
+
+
+async def test_group_gets_at_most_twenty_a_minute(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    desk = world.add_channel("osint_desk", "OSINT desk", megagroup=True)
+    admin = world.add_user("Олена")
+    await push(bot, world, world.user_message(admin, "/start", group=desk))  # bot learns the group
+    chat_id = int(f"-100{desk.id}")
+    clock = FakeClock()
+    await queue(db, clock, chat_id, *(f"alert {i}" for i in range(25)))
+    deliverer = Deliverer(db, TelethonSender(bot), clock=clock)
+    before = len(world.sent)
+    await drain(deliverer)
+    assert len(world.sent) - before == 20
+    clock.advance(6)  # 20 a minute: one more every 3 s
+    await drain(deliverer)
+    assert len(world.sent) - before == 22
+    assert world.sent[-1].message == "alert 21"
+
+
+class _DiesAfterSending:
+    """The process is killed right after Telegram took the message, before it was marked."""
+
+    def __init__(self, inner: TelethonSender) -> None:
+        self.inner = inner
+
+    async def send(self, chat_id: int, html: str) -> int:
+        await self.inner.send(chat_id, html)
+        raise asyncio.CancelledError
+
+
+async def test_crash_between_send_and_mark_resends_only_that_row_once(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    olena = world.add_user("Олена")
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "delivered", "in flight", "queued")
+    sender = TelethonSender(bot)
+    await Deliverer(db, sender, clock=clock).deliver_due()  # "delivered" is sent and marked
+    with pytest.raises(asyncio.CancelledError):
+        await Deliverer(db, _DiesAfterSending(sender), clock=clock).deliver_due()
+
+    restarted = Deliverer(db, sender, clock=clock)
+    task = asyncio.create_task(restarted.run())
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if await outbox.depth(db) == 0:
+            break
+    restarted.stop()
+    await asyncio.wait_for(task, 5)
+    assert texts_to(world, olena.id) == ["delivered", "in flight", "in flight", "queued"]
+    assert {r.status for r in await outbox.list_items(db)} == {"sent"}
