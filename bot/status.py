@@ -177,29 +177,43 @@ def render_text(report: StatusReport, *, all_channels: bool = False) -> str:
 
 
 def render_html(report: StatusReport, *, limit: int = HTML_LIMIT) -> str:
-    """Telegram HTML for ``/status``: escaped, and never longer than one message."""
+    """Telegram HTML for ``/status``: escaped, and never longer than one message.
+
+    Each list (channels needing attention, hits per rule, inactive subscribers) gets a fair
+    share of what the fixed lines leave, and says how many items it had to leave out.
+    """
     e = html.escape
-    head = [
-        f"<b>chanwatch</b> — {e(_service_line(report))}",
-        f"<b>Channels:</b> {e(_summary_counts(report))}",
+    error = report.life.last_error
+    sections = [
+        (f"<b>chanwatch</b> — {e(_service_line(report))}", []),
+        (
+            f"<b>Channels:</b> {e(_summary_counts(report))}",
+            [f"• {e(c.display_name)}: {e(_channel_detail(report, c))}" for c in report.attention],
+        ),
+        (
+            f"<b>Hits today:</b> {report.hits_today}",
+            [f"• <code>{e(r.rule)}</code> {r.hits}" for r in report.hits_by_rule],
+        ),
+        (f"<b>Outbox:</b> {e(_outbox_line(report))}", []),
+        (
+            f"<b>Subscribers:</b> {report.subscribers_active} active, "
+            f"{report.subscribers_inactive_count} inactive",
+            [f"• {e(_subscriber_line(s))}" for s in report.subscribers_inactive],
+        ),
+        *([(f"<b>Last error:</b> {e(error)}", [])] if error else []),
     ]
-    channel_lines = [
-        f"• {e(c.display_name)}: {e(_channel_detail(report, c))}" for c in report.attention
-    ]
-    hit_lines = [f"• <code>{e(r.rule)}</code> {r.hits}" for r in report.hits_by_rule]
-    tail = [
-        f"<b>Outbox:</b> {e(_outbox_line(report))}",
-        f"<b>Subscribers:</b> {report.subscribers_active} active, "
-        f"{report.subscribers_inactive_count} inactive",
-    ]
-    if report.life.last_error:
-        tail.append(f"<b>Last error:</b> {e(report.life.last_error)}")
-    hits_head = [f"<b>Hits today:</b> {report.hits_today}"]
-    fixed = len("\n".join(head + hits_head + tail)) + 2
-    budget = max(0, limit - fixed)
-    channel_part = _fit(channel_lines, budget // 2)
-    hit_part = _fit(hit_lines, budget - len("\n".join(channel_part)) - 1)
-    return "\n".join(head + channel_part + hits_head + hit_part + tail)
+    budget = limit - sum(len(heading) + 1 for heading, _ in sections)
+    lists = sum(1 for _, items in sections if items)
+    out: list[str] = []
+    for heading, items in sections:
+        out.append(heading)
+        if items:
+            share = max(0, budget // lists)
+            kept = _fit(items, share)
+            out += kept
+            budget -= sum(len(line) + 1 for line in kept)
+            lists -= 1
+    return "\n".join(out)
 
 
 def _fit(lines: list[str], budget: int) -> list[str]:

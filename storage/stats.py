@@ -41,10 +41,10 @@ class OutboxCounts:
 
 
 async def hits_per_rule(db: Database, since: datetime) -> list[RuleHits]:
-    """Hits recorded since ``since`` for every rule that has any, most first."""
+    """Hits on posts dated since ``since``, per rule that has any, most first (indexed)."""
     rows = await db.fetchall(
         "SELECT r.name AS rule, count(*) AS n FROM hits h JOIN rules r ON r.id = h.rule_id "
-        "WHERE h.created_at >= ? GROUP BY r.name ORDER BY n DESC, r.name",
+        "WHERE h.date >= ? GROUP BY r.name ORDER BY n DESC, r.name",
         (to_ts(since),),
     )
     return [RuleHits(row["rule"], int(row["n"])) for row in rows]
