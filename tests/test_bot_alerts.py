@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 from bot.alerts import MESSAGE_LIMIT, render_alert
-from tests.bot_hits import PRIVATE, Hit
+from tests.bot_hits import PRIVATE, new_hit
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -34,7 +34,7 @@ def balanced(body: str) -> bool:
 
 
 def test_alert_shows_rule_channel_local_time_bold_words_and_link() -> None:
-    body = render_alert(Hit(1), KYIV)
+    body = render_alert(new_hit(1), KYIV)
     assert "<b>dprk-kursk</b>" in body
     assert "Курские новости" in body
     assert "2024-10-20 15:00 EEST" in body
@@ -44,7 +44,7 @@ def test_alert_shows_rule_channel_local_time_bold_words_and_link() -> None:
 
 
 def test_private_channel_links_to_the_members_only_form_and_edit_is_marked() -> None:
-    body = render_alert(Hit(1, channel=PRIVATE, message_id=7, after_edit=True), KYIV)
+    body = render_alert(new_hit(1, channel=PRIVATE, message_id=7, after_edit=True), KYIV)
     assert 'href="https://t.me/c/1500000002/7"' in body
     assert "edited" in body
 
@@ -52,7 +52,7 @@ def test_private_channel_links_to_the_members_only_form_and_edit_is_marked() -> 
 def test_html_in_post_title_and_rule_is_escaped() -> None:
     text = '<script>alert(1)</script> Kursk <a href="x">drones</a> & more'
     start = text.index("Kursk")
-    hit = Hit(1, rule="<b>x", text=text, spans=((start, start + 5),))
+    hit = new_hit(1, rule="<b>x", text=text, spans=((start, start + 5),))
     body = render_alert(hit, ZoneInfo("UTC"))
     assert "<script>" not in body and '<a href="x">' not in body
     assert "&lt;script&gt;" in body and "&amp; more" in body
@@ -63,7 +63,7 @@ def test_html_in_post_title_and_rule_is_escaped() -> None:
 def test_ten_thousand_character_post_stays_under_the_limit_and_cuts_cleanly() -> None:
     words = ("Північнокорейські військові помічені на Курщині. " * 250)[:10_000]
     hits = [(m.start(), m.end()) for m in re.finditer("Курщині", words)]
-    body = render_alert(Hit(1, text=words, spans=tuple(hits)), KYIV)
+    body = render_alert(new_hit(1, text=words, spans=tuple(hits)), KYIV)
     assert len(words) == 10_000
     assert len(body) <= MESSAGE_LIMIT
     assert "<b>Курщині</b>" in body and "…" in body
@@ -72,5 +72,5 @@ def test_ten_thousand_character_post_stays_under_the_limit_and_cuts_cleanly() ->
 
 def test_post_of_only_markup_characters_stays_under_the_limit() -> None:
     text = "<&>" * 4000
-    body = render_alert(Hit(1, text=text, spans=((0, 3),)), KYIV)
+    body = render_alert(new_hit(1, text=text, spans=((0, 3),)), KYIV)
     assert len(body) <= MESSAGE_LIMIT and balanced(body)

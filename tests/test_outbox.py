@@ -9,7 +9,7 @@ from bot.pipeline.alert_router import OutboxRouter
 from storage import channels, outbox, subscribers
 from storage.database import Database
 from storage.outbox import NewOutboxItem
-from tests.bot_hits import KURSK_NEWS, Hit
+from tests.bot_hits import KURSK_NEWS, new_hit
 
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)
 
@@ -83,8 +83,8 @@ async def test_router_writes_one_row_per_subscribed_chat_and_hit(db: Database) -
 
     router = OutboxRouter(ZoneInfo("UTC"), now=lambda: NOW)
     async with db.transaction():
-        await router.enqueue(db, [Hit(1), Hit(2, priority="digest")])
-        await router.enqueue(db, [Hit(1)])  # ingest retried: nothing doubles
+        await router.enqueue(db, [new_hit(1), new_hit(2, priority="digest")])
+        await router.enqueue(db, [new_hit(1)])  # ingest retried: nothing doubles
     rows = await outbox.list_items(db)
     assert sorted(r.dedup_key for r in rows) == ["alert:-1001:1", "alert:501:1", "alert:502:1"]
     held = next(r for r in rows if r.chat_id == 502)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.pipeline.route import QuietHours, QuietHoursError, Recipient, route
-from tests.bot_hits import PRIVATE, Hit
+from tests.bot_hits import PRIVATE, new_hit
 
 KYIV = ZoneInfo("Europe/Kyiv")
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)  # 15:00 in Kyiv (EEST)
@@ -19,7 +19,7 @@ def chat(chat_id: int, *targets: str, **kw: object) -> Recipient:
 
 
 def test_rule_tag_and_all_subscriptions_each_route() -> None:
-    hits = [Hit(1, rule="dprk-kursk"), Hit(2, rule="buryat", channel=PRIVATE)]
+    hits = [new_hit(1, rule="dprk-kursk"), new_hit(2, rule="buryat", channel=PRIVATE)]
     recipients = [
         chat(10, "rule:dprk-kursk"),
         chat(11, "tag:ua"),
@@ -32,7 +32,7 @@ def test_rule_tag_and_all_subscriptions_each_route() -> None:
 
 
 def test_digest_hits_inactive_chats_and_instant_off_get_nothing() -> None:
-    hits = [Hit(1, priority="digest"), Hit(2)]
+    hits = [new_hit(1, priority="digest"), new_hit(2)]
     recipients = [
         chat(10, "all", instant=False),
         chat(11, "all", active=False),
@@ -42,13 +42,13 @@ def test_digest_hits_inactive_chats_and_instant_off_get_nothing() -> None:
 
 
 def test_dedup_key_is_per_chat_and_hit() -> None:
-    [delivery] = route([Hit(77)], [chat(-1001234, "all")], {}, NOW)
+    [delivery] = route([new_hit(77)], [chat(-1001234, "all")], {}, NOW)
     assert delivery.dedup_key == "alert:-1001234:77"
 
 
 def test_outside_quiet_hours_sends_now() -> None:
     quiet = QuietHours.parse("23:00", "07:00")
-    [delivery] = route([Hit(1)], [chat(10, "all", quiet=quiet)], {}, NOW)
+    [delivery] = route([new_hit(1)], [chat(10, "all", quiet=quiet)], {}, NOW)
     assert delivery.not_before == NOW
 
 
@@ -67,7 +67,7 @@ def test_quiet_hours_hold_alerts_until_the_window_ends_in_the_chats_zone(
     utc_now: datetime, release: datetime
 ) -> None:
     quiet = QuietHours.parse("23:00", "07:00")
-    [delivery] = route([Hit(1)], [chat(10, "all", quiet=quiet)], {}, utc_now)
+    [delivery] = route([new_hit(1)], [chat(10, "all", quiet=quiet)], {}, utc_now)
     assert delivery.not_before == release
 
 
@@ -75,10 +75,11 @@ def test_daytime_quiet_window_in_another_zone() -> None:
     quiet = QuietHours.parse("9:00", "18:00")
     new_york = ZoneInfo("America/New_York")  # NOW is 08:00 there: not quiet yet
     assert (
-        route([Hit(1)], [chat(1, "all", quiet=quiet, zone=new_york)], {}, NOW)[0].not_before == NOW
+        route([new_hit(1)], [chat(1, "all", quiet=quiet, zone=new_york)], {}, NOW)[0].not_before
+        == NOW
     )
     later = datetime(2024, 10, 20, 14, 0, tzinfo=UTC)  # 10:00 in New York
-    held = route([Hit(1)], [chat(1, "all", quiet=quiet, zone=new_york)], {}, later)[0]
+    held = route([new_hit(1)], [chat(1, "all", quiet=quiet, zone=new_york)], {}, later)[0]
     assert held.not_before == datetime(2024, 10, 20, 22, 0, tzinfo=UTC)
 
 

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.alerts import AlertHit, render_alert
-from bot.pipeline.route import QuietHours, Recipient, RoutableHit, route
+from bot.alerts import render_alert
+from bot.pipeline.model import NewHit
+from bot.pipeline.route import QuietHours, Recipient, route
 from storage import channels, outbox, subscribers
 from storage.database import Database
 from storage.subscribers import Subscriber
-
-
-class NewHitLike(RoutableHit, AlertHit, Protocol):
-    """A hit that can be routed and rendered."""
 
 
 def recipient(subscriber: Subscriber, default_zone: ZoneInfo) -> Recipient:
@@ -46,7 +42,7 @@ class OutboxRouter:
         self.default_zone = default_zone
         self.now = now
 
-    async def enqueue(self, db: Database, hits: Sequence[NewHitLike]) -> None:
+    async def enqueue(self, db: Database, hits: Sequence[NewHit]) -> None:
         instant = [h for h in hits if h.priority == "instant"]
         if not instant:
             return
