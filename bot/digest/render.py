@@ -159,28 +159,33 @@ def render_html(digest: Digest) -> list[str]:
     options = digest.options
     if digest.hits == 0:
         return [html.escape(_empty(digest), quote=False)] if options.show_empty else []
-    blocks = {
-        rule.rule: [_html_story(story, digest) for story in rule.stories] for rule in digest.rules
-    }
-    order = _round_robin(digest.rules)
+    rules = {rule.rule: rule for rule in digest.rules}
     header = _html_header(digest)
+    # Render stories in round-robin order only until they could not possibly fit: a digest of
+    # thousands of stories shows a few dozen, and snippets are the costly part.
+    room = options.max_messages * options.message_limit - len(header)
+    blocks: dict[tuple[str, int], str] = {}
+    for rule_name, index in _round_robin(digest.rules):
+        block = _html_story(rules[rule_name].stories[index], digest)
+        blocks[(rule_name, index)] = block
+        room -= len(block) + 2
+        if room < 0:
+            break
+    order = list(blocks)
 
     def attempt(shown: int) -> list[str]:
         chosen = set(order[:shown])
-        sections = [
-            _Section(
-                rule, tuple(b for i, b in enumerate(blocks[rule.rule]) if (rule.rule, i) in chosen)
+        sections = []
+        for rule in digest.rules:
+            picked = tuple(
+                blocks[(rule.rule, i)] for i in range(len(rule.stories)) if (rule.rule, i) in chosen
             )
-            for rule in digest.rules
-        ]
-        sections = [s for s in sections if s.stories]
+            if picked:
+                sections.append(_Section(rule, picked))
         left = _left_out(digest, chosen)
         return _pack(header, sections, _html_footer(left) if left else None, options.message_limit)
 
-    fits = attempt(len(order))
-    if len(fits) <= options.max_messages:
-        return fits
-    low, high = 0, len(order)  # attempt(low) fits, attempt(high) does not
+    low, high = 0, len(order) + 1  # attempt(low) fits; attempt(high) does not (or is past the end)
     while high - low > 1:
         middle = (low + high) // 2
         if len(attempt(middle)) <= options.max_messages:

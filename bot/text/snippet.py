@@ -18,9 +18,10 @@ from dataclasses import dataclass
 Span = tuple[int, int]
 
 DEFAULT_WIDTH = 200
-# How much raw text either side of the match is cleaned before the snippet is cut from it:
-# enough for ordinary posts; a post padded with invisible characters gets less context.
-_RAW_CONTEXT_FACTOR = 4
+# How much raw text (in snippet widths) either side of the match is cleaned before the
+# snippet is cut from it: enough for ordinary posts, and cleaning cost grows with it; a post
+# padded with invisible characters gets less context.
+_RAW_CONTEXT_FACTOR = 2
 # Beyond this many spans a post is a keyword flood; the densest cluster among the first ones
 # is as good a quote as any.
 _MAX_SPANS = 10_000
@@ -91,7 +92,7 @@ def make_snippet(text: str, spans: Sequence[Span], width: int = DEFAULT_WIDTH) -
     anchor = _densest(clean_spans, width)
     anchor_start = clean_spans[anchor][0] if clean_spans else 0
     raw_start = max(0, anchor_start - width * _RAW_CONTEXT_FACTOR)
-    raw_end = min(len(text), anchor_start + width * (_RAW_CONTEXT_FACTOR + 1))
+    raw_end = min(len(text), anchor_start + width * _RAW_CONTEXT_FACTOR)
     window = [(max(s, raw_start), min(e, raw_end)) for s, e in clean_spans if e > raw_start]
     window = [(s, e) for s, e in window if s < raw_end]
     cleaned, marks, anchor_at = _clean(text, raw_start, raw_end, window, anchor_start)
