@@ -48,7 +48,9 @@ def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
 
 def _inspect(conn: sqlite3.Connection) -> Inspection:
     problems = tuple(
-        str(row[0]) for row in conn.execute("PRAGMA integrity_check") if row[0] != "ok"
+        str(row[0]).removeprefix("*** in database main ***\n")
+        for row in conn.execute("PRAGMA integrity_check")
+        if row[0] != "ok"
     )
     has_migrations = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"

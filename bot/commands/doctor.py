@@ -25,11 +25,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def format_check(check: Check) -> str:
-    detail = check.detail.replace("\n", "\n      - ")
-    if "\n" in check.detail:
-        detail = "\n      - " + detail
-    line = f"{_LABEL[check.level]}  {check.name}: {detail}"
-    return f"{line}\n      → {check.advice}" if check.advice and check.level != "ok" else line
+    """One line per check; several problems become an indented list; then what to do."""
+    first, *more = check.detail.split("\n")
+    lines = [f"{_LABEL[check.level]}  {check.name}: {first}"]
+    if more:
+        lines = [f"{_LABEL[check.level]}  {check.name}:", f"      - {first}"]
+        lines += [f"      - {line}" for line in more]
+    if check.advice and check.level != "ok":
+        lines.append(f"      → {check.advice}")
+    return "\n".join(lines)
 
 
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
