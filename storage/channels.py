@@ -181,3 +181,33 @@ async def advance_high_water(db: Database, channel_id: int, message_id: int) -> 
         "UPDATE channels SET high_water = MAX(high_water, ?) WHERE id = ?",
         (message_id, channel_id),
     )
+
+
+async def adopt(db: Database, duplicate_id: int, keeper_id: int) -> Channel:
+    """Fold a just-resolved watch row into the row already holding that Telegram channel.
+
+    Happens when an operator watches a channel already seen in an export, or names it a second
+    way (``@name`` then its invite link): the keeper has the messages, the duplicate the ref.
+    """
+    async with db.transaction():
+        duplicate, keeper = await get(db, duplicate_id), await get(db, keeper_id)
+        await db.execute("DELETE FROM channels WHERE id = ?", (duplicate_id,))
+        await db.execute(
+            "UPDATE channels SET ref = COALESCE(ref, ?), watched = 1, updated_at = ? WHERE id = ?",
+            (duplicate.ref, now_ts(), keeper_id),
+        )
+        if duplicate.tags:
+            await set_tags(db, keeper_id, {*keeper.tags, *duplicate.tags})
+        return await get(db, keeper_id)
+
+
+async def mark_messages_deleted(db: Database, channel_id: int, message_ids: Iterable[int]) -> int:
+    """Keep deleted posts, flagged: they are evidence. Returns how many stored rows changed."""
+    ids = sorted(set(message_ids))
+    if not ids:
+        return 0
+    marks = ", ".join("?" * len(ids))
+    return await db.execute_rowcount(
+        f"UPDATE messages SET deleted = 1 WHERE channel_id = ? AND message_id IN ({marks})",
+        (channel_id, *ids),
+    )
