@@ -1,0 +1,109 @@
+"""From a command message to its replies: parse, admit, check rights, run, explain failures."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.botcmd.access import SLOW_DOWN, Admission, Gate, refusal
+from bot.botcmd.model import BotContext, CommandError, Incoming, Reply
+from bot.errors import ChanwatchError
+from bot.logs import fields
+from storage.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?:\s+(.*))?$", re.DOTALL)
+MAX_COMMAND_CHARS = 3000
+
+Handler = Callable[[BotContext, Incoming, str], Awaitable[list[Reply]]]
+CallbackHandler = Callable[[BotContext, int, str], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    usage: str  # shown in /help, e.g. "/subscribe <rule|tag:NAME|all>"
+    summary: str
+    handler: Handler
+    operator: bool = False
+    changes_chat: bool = False  # in a group, only its admins may run it
+
+
+def split_command(text: str, bot_username: str | None) -> tuple[str, str] | None:
+    """``("subscribe", "kursk")`` from ``/subscribe@my_bot kursk``; ``None`` when not for us."""
+    found = _COMMAND.match(text.strip())
+    if found is None:
+        return None
+    name, addressee, args = found[1].lower(), found[2], (found[3] or "").strip()
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return None
+    return name, args
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        ctx: BotContext,
+        commands: Sequence[Command],
+        *,
+        callbacks: Mapping[str, CallbackHandler] | None = None,
+        gate: Gate | None = None,
+        bot_username: str | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.commands = {c.name: c for c in commands}
+        self.callbacks = dict(callbacks or {})
+        self.gate = gate or Gate(ctx)
+        self.bot_username = bot_username
+
+    async def on_message(self, message: Incoming) -> list[Reply]:
+        parsed = split_command(message.text, self.bot_username)
+        if parsed is None:
+            return []
+        admission = await self.gate.admit(message)
+        if admission is Admission.REFUSE:
+            log.info("refused", extra=fields(user=message.user_id))
+            return [refusal(message.user_id)]
+        if admission is Admission.SLOW_DOWN:
+            return [SLOW_DOWN]
+        if admission is Admission.IGNORE:
+            return []
+        name, args = parsed
+        try:
+            return await self._run(message, name, args)
+        except (ChanwatchError, StorageError) as error:
+            return [Reply.text(str(error))]
+        except Exception:
+            log.exception("command failed", extra=fields(command=name, user=message.user_id))
+            return [Reply.text("Something went wrong on our side; the operators can see it.")]
+
+    async def on_callback(self, chat_id: int, user_id: int, data: str) -> Reply | None:
+        """A pressed inline button (by callback-data prefix); ``None`` when not allowed."""
+        if not await self.gate.allowed(user_id):
+            return None
+        handler = next((h for p, h in self.callbacks.items() if data.startswith(p)), None)
+        if handler is None:
+            return Reply.text("This button no longer works; send the command again.")
+        try:
+            return await handler(self.ctx, chat_id, data)
+        except (ChanwatchError, StorageError) as error:
+            return Reply.text(str(error))
+
+    async def _run(self, message: Incoming, name: str, args: str) -> list[Reply]:
+        command = self.commands.get(name)
+        if command is None or (command.operator and not self.ctx.is_operator(message.user_id)):
+            raise CommandError(f"I do not know /{name}. Send /help to see what you can do.")
+        if len(args) > MAX_COMMAND_CHARS:
+            raise CommandError(f"That is too long: at most {MAX_COMMAND_CHARS} characters.")
+        if (
+            command.changes_chat
+            and message.chat.is_group
+            and not await self.ctx.platform.is_group_admin(message.chat.id, message.user_id)
+        ):
+            raise CommandError(
+                "Only this group's admins can change its subscriptions and settings."
+            )
+        return await command.handler(self.ctx, message, args)

@@ -1,0 +1,96 @@
+"""What a command handler receives and returns."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.errors import ChanwatchError
+from storage.database import Database
+from storage.subscribers import ChatKind
+
+
+class CommandError(ChanwatchError):
+    """A bad argument or a refused action: its message is the reply, as plain text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: int  # marked peer id: users > 0, groups < 0
+    kind: ChatKind
+    title: str | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind != "user"
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A command message: who sent it, where, and its text."""
+
+    chat: Chat
+    user_id: int
+    username: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str  # at most 64 bytes (Telegram's limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message in Telegram HTML, with optional rows of inline buttons."""
+
+    html: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+    @classmethod
+    def text(cls, plain: str) -> Reply:
+        return cls(html.escape(plain, quote=False))
+
+
+class Platform(Protocol):
+    """What handlers need from Telegram itself."""
+
+    async def is_group_admin(self, chat_id: int, user_id: int) -> bool: ...
+
+    async def resolve_user(self, ref: str) -> tuple[int, str | None]:
+        """``@name`` → (user id, username); raises ``CommandError`` when there is none."""
+        ...
+
+
+@dataclass
+class BotContext:
+    """The service's shared state for handlers (no globals)."""
+
+    db: Database
+    settings: Settings
+    platform: Platform
+    clock: Clock
+    started_at: datetime
+    operators: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.settings.zone
+
+    def is_operator(self, user_id: int) -> bool:
+        return user_id in self.operators
+
+
+def lines(*parts: str | Sequence[str]) -> str:
+    """Join text lines, flattening lists (handlers build replies line by line)."""
+    out: list[str] = []
+    for part in parts:
+        out.extend([part] if isinstance(part, str) else part)
+    return "\n".join(out)

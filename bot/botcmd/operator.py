@@ -1,0 +1,192 @@
+"""Operator commands: watchlist changes through the actions the CLI shares, access, status.
+
+The actor written to the audit log is the operator's Telegram user id.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+from bot.alerts import channel_name, local_time, post_link
+from bot.botcmd.model import BotContext, CommandError, Incoming, Reply, lines
+from bot.matching import RuleSet
+from bot.pipeline.model import ChannelInfo
+from bot.status import collect_status, render_html
+from bot.text import make_snippet
+from bot.watchlist import actions
+from storage import audit, messages, subscribers
+
+RULE_USAGE = (
+    "/rule add <name> [!instant] <query>",
+    "/rule del <name>",
+    "/rule list",
+    "/rule test <query>",
+    "/rule pause <name>",
+    "/rule resume <name>",
+)
+BACKTEST_DAYS = 30
+BACKTEST_SHOWN = 5
+_LIST_LIMIT = 3800
+_USER_ID = re.compile(r"^\d{1,15}$")
+
+
+def actor(message: Incoming) -> str:
+    return str(message.user_id)
+
+
+def _fit(items: list[str]) -> list[str]:
+    """As many list lines as fit one message, then how many were left out."""
+    kept: list[str] = []
+    used = 0
+    for item in items:
+        if used + len(item) > _LIST_LIMIT:
+            kept.append(f"… and {len(items) - len(kept)} more")
+            break
+        kept.append(item)
+        used += len(item) + 1
+    return kept
+
+
+async def watch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
+    parts = args.split()
+    if not parts:
+        raise CommandError("Use /watch <@username | t.me link | invite link | id> [tags…]")
+    ref, *tags = parts
+    channel = await actions.watch_channel(ctx.db, actor(message), ref, tags)
+    tagged = f" with tags {', '.join(channel.tags)}" if channel.tags else ""
+    return [Reply.text(f"Watching {channel.ref}{tagged}; the reader picks it up shortly.")]
+
+
+async def unwatch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
+    if not args.strip():
+        raise CommandError("Use /unwatch <channel as /channels lists it>")
+    channel = await actions.unwatch_channel(ctx.db, actor(message), args.strip())
+    return [Reply.text(f"Stopped watching {channel.ref}. Its stored posts stay.")]
+
+
+async def list_channels(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
+    watched = await actions.list_channels(ctx.db)
+    if not watched:
+        return [Reply.text("No channels watched yet: /watch @username")]
+    items = [
+        f"• {html.escape(c.display_name)} <code>{html.escape(c.ref or '')}</code> — {c.state}"
+        + (f" [{html.escape(', '.join(c.tags))}]" if c.tags else "")
+        for c in watched
+    ]
+    return [Reply(lines(f"<b>Watched channels ({len(watched)})</b>", _fit(items)))]
+
+
+async def rule(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
+    verb, _, rest = args.strip().partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    if verb == "list":
+        return await _rule_list(ctx)
+    if verb == "test":
+        return await _rule_test(ctx, rest)
+    if verb == "add":
+        return await _rule_add(ctx, message, rest)
+    if verb in ("del", "pause", "resume"):
+        if not rest:
+            raise CommandError(f"Use /rule {verb} <name>")
+        change = {
+            "del": actions.remove_rule,
+            "pause": actions.pause_rule,
+            "resume": actions.resume_rule,
+        }[verb]
+        changed = await change(ctx.db, actor(message), rest)
+        done = {"del": "Deleted", "pause": "Paused", "resume": "Resumed"}[verb]
+        return [Reply(f"{done} rule <code>{html.escape(changed.name)}</code>.")]
+    raise CommandError("Use one of:\n" + "\n".join(RULE_USAGE))
+
+
+async def _rule_add(ctx: BotContext, message: Incoming, rest: str) -> list[Reply]:
+    name, _, query = rest.partition(" ")
+    query = query.strip()
+    priority = "digest"
+    if query.lower().startswith("!instant"):
+        priority, query = "instant", query[len("!instant") :].strip()
+    if not name or not query:
+        raise CommandError("Use /rule add <name> [!instant] <query>")
+    added = await actions.add_rule(ctx.db, actor(message), name, query, priority)
+    return [
+        Reply(
+            f"Added {added.priority} rule <code>{html.escape(added.name)}</code>: "
+            f"<code>{html.escape(added.query)}</code>"
+        )
+    ]
+
+
+async def _rule_list(ctx: BotContext) -> list[Reply]:
+    found = await actions.list_rules(ctx.db)
+    if not found:
+        return [Reply.text("No rules yet: /rule add <name> <query>")]
+    items = [
+        f"• <code>{html.escape(r.name)}</code> ({r.priority}{', paused' if r.paused else ''}): "
+        f"{html.escape(r.query)}"
+        for r in found
+    ]
+    return [Reply(lines(f"<b>Rules ({len(found)})</b>", _fit(items)))]
+
+
+async def _rule_test(ctx: BotContext, query: str) -> list[Reply]:
+    """What the query would have caught in the last 30 days of stored posts."""
+    if not query:
+        raise CommandError("Use /rule test <query>")
+    ruleset = RuleSet.compile([("test", query)])
+    since = ctx.clock.now() - timedelta(days=BACKTEST_DAYS)
+    total = 0
+    newest: list[str] = []
+    async for batch in messages.scan(ctx.db, since=since, fts_query=None):
+        for m in batch:
+            matched = ruleset.match(m.text)
+            if not matched:
+                continue
+            total += 1
+            channel = ChannelInfo(m.channel_telegram_id or 0, m.channel_title, m.channel_username)
+            link = html.escape(post_link(channel, m.message_id))
+            newest.append(
+                f'<a href="{link}">{html.escape(channel_name(channel))}</a> · '
+                f"{local_time(m.date, ctx.zone)}\n"
+                f"{make_snippet(m.text, matched[0].spans, 120).html()}"
+            )
+            newest = newest[-BACKTEST_SHOWN:]
+    head = f"<code>{html.escape(query)}</code> matched {total} stored posts in {BACKTEST_DAYS} days"
+    if not newest:
+        return [Reply(head + ".")]
+    return [Reply(lines(head + "; the newest:", "", "\n\n".join(reversed(newest))))]
+
+
+async def _user(ctx: BotContext, ref: str) -> tuple[int, str | None]:
+    ref = ref.strip()
+    if _USER_ID.match(ref):
+        return int(ref), None
+    if ref.startswith("@") and len(ref) > 1:
+        return await ctx.platform.resolve_user(ref)
+    raise CommandError("Give a numeric user id or an @username.")
+
+
+async def allow(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
+    user_id, username = await _user(ctx, args)
+    async with ctx.db.transaction():
+        added = await subscribers.allow(ctx.db, user_id, username=username, added_by=actor(message))
+        await audit.record(ctx.db, actor(message), "user.allow", user_id=user_id, username=username)
+    who = f"@{username} ({user_id})" if username else str(user_id)
+    return [Reply.text(f"{who} {'may now use' if added else 'could already use'} the bot.")]
+
+
+async def deny(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
+    user_id, username = await _user(ctx, args)
+    async with ctx.db.transaction():
+        removed = await subscribers.deny(ctx.db, user_id)
+        await audit.record(ctx.db, actor(message), "user.deny", user_id=user_id, username=username)
+    if not removed:
+        raise CommandError(f"{args.strip()} was not on the allowlist.")
+    note = " (operators always keep access)" if ctx.is_operator(user_id) else ""
+    return [Reply.text(f"{args.strip()} may no longer use the bot{note}.")]
+
+
+async def status(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
+    report = await collect_status(ctx.db, ctx.clock.now(), zone=ctx.zone)
+    return [Reply(render_html(report))]

@@ -1,0 +1,117 @@
+"""The bot's Telegram side: Telethon events in, dispatcher replies out.
+
+With a bot token this runs on the bot client and answers every private chat and group.
+Without one it runs on the user session and listens only to ``ALERT_CHAT``; there the
+operator's own messages are commands too (they are outgoing), and inline buttons do not
+exist (user accounts cannot send them), so replies go without them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telethon import Button as TelethonButton
+from telethon import TelegramClient, errors, events, types
+
+from bot.botcmd import Chat, CommandError, Dispatcher, Incoming, Reply
+from bot.logs import fields
+
+log = logging.getLogger(__name__)
+
+
+class TelethonPlatform:
+    """Answers the handlers' questions about Telegram through a connected client."""
+
+    def __init__(self, client: TelegramClient) -> None:
+        self.client = client
+
+    async def is_group_admin(self, chat_id: int, user_id: int) -> bool:
+        if user_id == chat_id:
+            return True  # an anonymous admin writes as the group itself
+        try:
+            permissions = await self.client.get_permissions(chat_id, user_id)
+        except (errors.RPCError, ValueError):
+            return False
+        return bool(permissions.is_admin or permissions.is_creator)
+
+    async def resolve_user(self, ref: str) -> tuple[int, str | None]:
+        try:
+            entity = await self.client.get_entity(ref)
+        except (errors.RPCError, ValueError):
+            raise CommandError(f"Telegram knows no user {ref}.") from None
+        if not isinstance(entity, types.User):
+            raise CommandError(f"{ref} is a channel or group, not a user.")
+        return int(entity.id), entity.username
+
+
+def _buttons(reply: Reply) -> list[list[Any]] | None:
+    if not reply.buttons:
+        return None
+    return [[TelethonButton.inline(b.label, b.data.encode()) for b in row] for row in reply.buttons]
+
+
+def _chat_of(event: Any) -> Chat | None:
+    if event.is_private:
+        return Chat(int(event.chat_id), "user", None)
+    if event.is_group:
+        title = getattr(event.chat, "title", None)
+        return Chat(int(event.chat_id), "group", title)
+    return None  # a broadcast channel's posts are not commands
+
+
+class BotFrontend:
+    def __init__(
+        self,
+        client: TelegramClient,
+        dispatcher: Dispatcher,
+        *,
+        only_chat: int | None = None,
+        buttons: bool = True,
+    ) -> None:
+        self.client = client
+        self.dispatcher = dispatcher
+        self.only_chat = only_chat
+        self.buttons = buttons
+
+    def install(self) -> None:
+        if self.only_chat is None:
+            self.client.add_event_handler(self.on_message, events.NewMessage(incoming=True))
+            self.client.add_event_handler(self.on_callback, events.CallbackQuery())
+        else:
+            self.client.add_event_handler(self.on_message, events.NewMessage(chats=self.only_chat))
+
+    async def on_message(self, event: events.NewMessage.Event) -> None:
+        text = event.raw_text or ""
+        chat = _chat_of(event)
+        if not text.startswith("/") or chat is None or event.sender_id is None:
+            return
+        sender = event.sender if isinstance(event.sender, types.User) else None
+        incoming = Incoming(chat, int(event.sender_id), getattr(sender, "username", None), text)
+        for reply in await self.dispatcher.on_message(incoming):
+            try:
+                await event.respond(
+                    reply.html,
+                    parse_mode="html",
+                    link_preview=False,
+                    buttons=_buttons(reply) if self.buttons else None,
+                )
+            except errors.RPCError as error:
+                log.warning("reply failed", extra=fields(chat=chat.id, error=repr(error)))
+                return
+
+    async def on_callback(self, event: events.CallbackQuery.Event) -> None:
+        data = event.data.decode("utf-8", "replace")
+        reply = await self.dispatcher.on_callback(int(event.chat_id), int(event.sender_id), data)
+        try:
+            if reply is None:
+                await event.answer("Not allowed.")
+                return
+            await event.edit(
+                reply.html, parse_mode="html", link_preview=False, buttons=_buttons(reply)
+            )
+            await event.answer()
+        except errors.MessageNotModifiedError:
+            await event.answer()
+        except errors.RPCError as error:
+            log.warning("callback failed", extra=fields(chat=event.chat_id, error=repr(error)))

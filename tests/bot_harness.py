@@ -1,0 +1,69 @@
+"""A running bot for tests: the real TelegramClient (bot account) on the fake Telegram,
+the real dispatcher and handlers, a real database, and a fake clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from telethon import TelegramClient, types
+from telethon.tl.functions.messages import SendMessageRequest
+
+from bot.botcmd import BotContext
+from bot.botcmd.assemble import make_dispatcher
+from bot.config import Settings
+from bot.telegram.bot import BotFrontend, TelethonPlatform
+from storage.database import Database
+from tests.bot_fakes import FakeClock
+from tests.faketg import FakeTelegram, make_client, push
+
+OPERATOR_ID = 4242
+
+
+@dataclass
+class BotHarness:
+    world: FakeTelegram
+    client: TelegramClient
+    db: Database
+    clock: FakeClock
+    ctx: BotContext
+
+    async def say(
+        self, user: types.User, text: str, *, group: types.Channel | None = None
+    ) -> list[str]:
+        """Send a command as ``user``; return the texts the bot sent in answer."""
+        before = len(self.world.sent)
+        await push(self.client, self.world, self.world.user_message(user, text, group=group))
+        return [m.message for m in self.world.sent[before:]]
+
+    async def press(self, user: types.User, data: bytes, msg_id: int) -> None:
+        await push(self.client, self.world, self.world.callback(user, data, msg_id=msg_id))
+
+    def last_request(self) -> SendMessageRequest:
+        return self.world.of(SendMessageRequest)[-1]
+
+    def operator(self) -> types.User:
+        user = types.User(id=OPERATOR_ID, access_hash=1, first_name="Operator", username="boss")
+        self.world.users[user.id] = user
+        return user
+
+
+async def start_bot(db: Database, **settings: object) -> BotHarness:
+    world = FakeTelegram()
+    client = await make_client(world, bot=True, raise_last_call_error=True, request_retries=0)
+    clock = FakeClock()
+    config = replace(Settings(), timezone="Europe/Kyiv", **settings)  # type: ignore[arg-type]
+    ctx = BotContext(
+        db=db,
+        settings=config,
+        platform=TelethonPlatform(client),
+        clock=clock,
+        started_at=clock.now(),
+        operators=frozenset({OPERATOR_ID}),
+    )
+    BotFrontend(client, make_dispatcher(ctx, bot_username="chanwatch_bot")).install()
+    return BotHarness(world, client, db, clock, ctx)
+
+
+def at(clock: FakeClock) -> datetime:
+    return clock.now()

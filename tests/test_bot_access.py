@@ -1,0 +1,87 @@
+"""Who may use the bot: allowlist, one refusal, operators, help per role, rate limit, groups."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from storage import subscribers
+from storage.database import Database
+from tests.bot_harness import BotHarness, start_bot
+
+
+@pytest.fixture
+async def bot(db: Database) -> AsyncIterator[BotHarness]:
+    harness = await start_bot(db)
+    try:
+        yield harness
+    finally:
+        await harness.client.disconnect()
+
+
+async def test_stranger_gets_one_polite_refusal_and_then_silence(bot: BotHarness) -> None:
+    stranger = bot.world.add_user("Незнайомець")
+    [refusal] = await bot.say(stranger, "/start")
+    assert "private" in refusal and str(stranger.id) in refusal
+    assert await bot.say(stranger, "/help") == []
+    assert await bot.say(stranger, "/subscribe all") == []
+    assert await subscribers.get(bot.db, stranger.id) is None
+
+
+async def test_allowed_user_is_welcome_and_help_hides_operator_commands(bot: BotHarness) -> None:
+    olena = bot.world.add_user("Олена")
+    await subscribers.allow(bot.db, olena.id, username=None, added_by="cli")
+    [welcome] = await bot.say(olena, "/start")
+    assert "chanwatch" in welcome
+    [help_text] = await bot.say(olena, "/help")
+    assert "/subscribe" in help_text and "/search" in help_text
+    assert "/watch" not in help_text and "/status" not in help_text
+    [unknown] = await bot.say(olena, "/status")
+    assert "do not know /status" in unknown
+
+
+async def test_operator_is_always_allowed_and_sees_operator_help(bot: BotHarness) -> None:
+    [help_text] = await bot.say(bot.operator(), "/help")
+    assert "/watch" in help_text and "/rule" in help_text and "/status" in help_text
+
+
+async def test_open_access_admits_anyone(db: Database) -> None:
+    harness = await start_bot(db, access="open")
+    try:
+        [welcome] = await harness.say(harness.world.add_user("Anyone"), "/start")
+        assert "chanwatch" in welcome
+    finally:
+        await harness.client.disconnect()
+
+
+async def test_rate_limit_warns_once_then_drops_until_the_budget_refills(bot: BotHarness) -> None:
+    olena = bot.world.add_user("Олена")
+    await subscribers.allow(bot.db, olena.id, username=None, added_by="cli")
+    answers = [await bot.say(olena, "/mysubs") for _ in range(12)]
+    assert all(len(a) == 1 and "No subscriptions" in a[0] for a in answers[:8])
+    assert "too fast" in answers[8][0]
+    assert answers[9:] == [[], [], []]
+    bot.clock.advance(30)
+    assert "No subscriptions" in (await bot.say(olena, "/mysubs"))[0]
+
+
+async def test_only_group_admins_change_a_groups_subscriptions(bot: BotHarness) -> None:
+    desk = bot.world.add_channel("osint_desk", "OSINT desk", megagroup=True)
+    admin, member = bot.world.add_user("Адмін"), bot.world.add_user("Учасник")
+    bot.world.make_admin(desk, admin)
+    for user in (admin, member):
+        await subscribers.allow(bot.db, user.id, username=None, added_by="cli")
+    [refused] = await bot.say(member, "/subscribe all", group=desk)
+    assert "Only this group's admins" in refused
+    [done] = await bot.say(admin, "/subscribe all", group=desk)
+    assert "Subscribed to all" in done
+    group = await subscribers.get(bot.db, int(f"-100{desk.id}"))
+    assert group is not None and group.kind == "group" and group.targets == ("all",)
+    [listing] = await bot.say(member, "/mysubs", group=desk)  # reading needs no admin
+    assert "all" in listing
+
+
+async def test_commands_for_another_bot_are_ignored(bot: BotHarness) -> None:
+    assert await bot.say(bot.operator(), "/status@some_other_bot") == []
+    assert await bot.say(bot.operator(), "just chatting") == []
