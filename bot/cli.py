@@ -18,14 +18,38 @@ from typing import Any, TextIO
 
 from dotenv import dotenv_values
 
-from bot.commands import backup, demo, doctor, status
+from bot.commands import (
+    apply,
+    backtest,
+    backup,
+    channels,
+    demo,
+    doctor,
+    export,
+    hits,
+    replay,
+    rules,
+    status,
+)
 from bot.commands.context import CommandContext
 from bot.errors import ChanwatchError, UsageError
 from storage.errors import StorageError
 
 Handler = Callable[[argparse.Namespace, CommandContext], Coroutine[Any, Any, int]]
 
-COMMANDS: tuple[ModuleType, ...] = (demo, status, backup, doctor)
+COMMANDS: tuple[ModuleType, ...] = (
+    demo,
+    status,
+    backup,
+    doctor,
+    apply,
+    backtest,
+    channels,
+    export,
+    hits,
+    replay,
+    rules,
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,34 @@
+"""Write a watchlist back out as TOML that parses to the same ``Watchlist``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tomli_w
+
+from bot.watchlist.model import Watchlist
+
+
+def dump_watchlist(watchlist: Watchlist) -> str:
+    """Fields at their defaults are left out, so the file reads like a hand-written one."""
+    data: dict[str, Any] = {}
+    if watchlist.channels:
+        data["channels"] = [
+            {"ref": c.ref, **({"tags": list(c.tags)} if c.tags else {})} for c in watchlist.channels
+        ]
+    if watchlist.rules:
+        rules: list[dict[str, Any]] = []
+        for r in watchlist.rules:
+            entry: dict[str, Any] = {"name": r.name, "query": r.query}
+            if r.priority != "digest":
+                entry["priority"] = r.priority
+            if r.scopes:
+                entry["channels"] = list(r.scopes)
+            if r.paused:
+                entry["paused"] = True
+            rules.append(entry)
+        data["rules"] = rules
+    header = (
+        "# chanwatch watchlist, written by `chanwatch export`; apply with `chanwatch apply`.\n\n"
+    )
+    return header + tomli_w.dumps(data, multiline_strings=False)
