@@ -4,7 +4,6 @@ the real dispatcher and handlers, a real database, and a fake clock."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from telethon import TelegramClient, types
 from telethon.tl.functions.messages import SendMessageRequest
@@ -63,7 +62,3 @@ async def start_bot(db: Database, **settings: object) -> BotHarness:
     )
     BotFrontend(client, make_dispatcher(ctx, bot_username="chanwatch_bot")).install()
     return BotHarness(world, client, db, clock, ctx)
-
-
-def at(clock: FakeClock) -> datetime:
-    return clock.now()

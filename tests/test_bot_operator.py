@@ -1,0 +1,112 @@
+"""Operator commands through the real client: watchlist changes, access, status, audit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.pipeline.ingest import Pipeline
+from bot.pipeline.model import ChannelInfo, IncomingMessage
+from storage import audit, channels, outbox, rules, subscribers
+from storage.database import Database
+from storage.outbox import NewOutboxItem
+from tests.bot_harness import OPERATOR_ID, BotHarness, start_bot
+
+
+@pytest.fixture
+async def bot(db: Database) -> AsyncIterator[BotHarness]:
+    harness = await start_bot(db)
+    try:
+        yield harness
+    finally:
+        await harness.client.disconnect()
+
+
+async def test_watch_unwatch_and_list_channels_are_audited_as_the_operator(
+    bot: BotHarness,
+) -> None:
+    boss = bot.operator()
+    [watched] = await bot.say(boss, "/watch https://t.me/kursk_news mil ru")
+    assert "Watching @kursk_news with tags mil, ru" in watched
+    [listing] = await bot.say(boss, "/channels")
+    assert "@kursk_news" in listing and "pending" in listing and "[mil, ru]" in listing
+    [gone] = await bot.say(boss, "/unwatch @kursk_news")
+    assert "Stopped watching @kursk_news" in gone
+    [unknown] = await bot.say(boss, "/unwatch @nobody_here")
+    assert "not watched" in unknown
+    entries = await audit.recent(bot.db)
+    assert [(e.actor, e.action) for e in entries] == [
+        (str(OPERATOR_ID), "channel.unwatch"),
+        (str(OPERATOR_ID), "channel.watch"),
+    ]
+
+
+async def test_rule_lifecycle(bot: BotHarness) -> None:
+    boss = bot.operator()
+    [added] = await bot.say(boss, "/rule add dprk-kursk !instant КНДР AND (Курск OR Kursk)")
+    assert "Added instant rule dprk-kursk" in added
+    [bad] = await bot.say(boss, "/rule add broken (КНДР AND")
+    assert "column" in bad
+    assert "paused" in (await bot.say(boss, "/rule pause dprk-kursk"))[0].lower()
+    [listing] = await bot.say(boss, "/rule list")
+    assert "dprk-kursk" in listing and "instant, paused" in listing
+    await bot.say(boss, "/rule resume dprk-kursk")
+    assert not (await rules.get(bot.db, "dprk-kursk")).paused
+    assert "Deleted" in (await bot.say(boss, "/rule del dprk-kursk"))[0]
+    assert "no rule named 'dprk-kursk'" in (await bot.say(boss, "/rule del dprk-kursk"))[0]
+    assert "Use one of" in (await bot.say(boss, "/rule frobnicate"))[0]
+
+
+async def test_rule_test_backtests_stored_history(bot: BotHarness) -> None:
+    news = ChannelInfo(1500000077, "Курские новости", "kursk_news")
+    now = bot.clock.now()
+    await Pipeline(bot.db).ingest(
+        [
+            IncomingMessage(news, 1, now - timedelta(days=2), "Войска КНДР в Курской области"),
+            IncomingMessage(
+                news, 2, now - timedelta(days=1), "Північнокорейські війська на Курщині"
+            ),
+            IncomingMessage(news, 3, now - timedelta(hours=1), "North Korean troops near Kursk"),
+        ]
+    )
+    [result] = await bot.say(bot.operator(), "/rule test КНДР OR Kursk")
+    assert "matched 2 stored posts" in result
+    assert "North Korean troops near Kursk" in result
+    urls = [getattr(e, "url", None) for e in bot.last_request().entities]
+    assert "https://t.me/kursk_news/3" in urls
+
+
+async def test_allow_and_deny_by_id_and_username(bot: BotHarness) -> None:
+    boss = bot.operator()
+    olena = bot.world.add_user("Олена", username="olena_osint")
+    assert "may now use" in (await bot.say(boss, f"/allow {olena.id}"))[0]
+    assert "chanwatch" in (await bot.say(olena, "/start"))[0]
+    assert "may no longer use" in (await bot.say(boss, "/deny @olena_osint"))[0]
+    assert "private" in (await bot.say(olena, "/start"))[0]
+    assert "was not on the allowlist" in (await bot.say(boss, f"/deny {olena.id}"))[0]
+    assert "knows no user" in (await bot.say(boss, "/allow @no_such_person"))[0]
+    assert "numeric user id or an @username" in (await bot.say(boss, "/allow olena"))[0]
+    actions = [e.action for e in await audit.recent(bot.db)]
+    assert actions == ["user.deny", "user.deny", "user.allow"]
+
+
+async def test_status_shows_outbox_and_inactive_subscribers(bot: BotHarness) -> None:
+    await channels.watch(bot.db, "@kursk_news", username="kursk_news")
+    await subscribers.ensure(bot.db, 9001, kind="user", title="Тарас")
+    await subscribers.deactivate(bot.db, 9001, "the user blocked the bot")
+    await outbox.enqueue(bot.db, [NewOutboxItem("k", 1, "alert", "x", bot.clock.now())])
+    [status] = await bot.say(bot.operator(), "/status")
+    assert "Outbox" in status and "1" in status
+    assert "the user blocked the bot" in status
+    assert "@kursk_news" in status
+
+
+async def test_non_operator_cannot_use_operator_commands(bot: BotHarness) -> None:
+    olena = bot.world.add_user("Олена")
+    await subscribers.allow(bot.db, olena.id, username=None, added_by="cli")
+    for command in ("/watch @x", "/rule add a b", "/allow 1", "/status", "/channels"):
+        [reply] = await bot.say(olena, command)
+        assert "do not know" in reply
+    assert await rules.list_rules(bot.db) == []

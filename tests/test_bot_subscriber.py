@@ -1,0 +1,146 @@
+"""Subscriber commands through the real client: subscribe, settings, digest, search paging."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from telethon import types
+
+from bot.pipeline.ingest import Pipeline
+from bot.pipeline.model import ChannelInfo, IncomingMessage
+from storage import channels, rules, subscribers
+from storage.database import Database
+from tests.bot_harness import BotHarness, start_bot
+
+NEWS = ChannelInfo(1500000077, "Курские новости", "kursk_news")
+
+
+@pytest.fixture
+async def bot(db: Database) -> AsyncIterator[BotHarness]:
+    harness = await start_bot(db)
+    try:
+        yield harness
+    finally:
+        await harness.client.disconnect()
+
+
+@pytest.fixture
+async def olena(bot: BotHarness) -> types.User:
+    user = bot.world.add_user("Олена", username="olena")
+    await subscribers.allow(bot.db, user.id, username="olena", added_by="cli")
+    return user
+
+
+async def posts(bot: BotHarness, *texts: str) -> None:
+    """Store posts (and their hits) through the real pipeline, an hour apart, newest last."""
+    now = bot.clock.now()
+    batch = [
+        IncomingMessage(NEWS, i + 1, now - timedelta(hours=len(texts) - i), text)
+        for i, text in enumerate(texts)
+    ]
+    await Pipeline(bot.db).ingest(batch)
+
+
+async def test_subscribe_to_rule_tag_and_all_then_unsubscribe(
+    bot: BotHarness, olena: types.User
+) -> None:
+    await rules.add(bot.db, "dprk-kursk", "КНДР AND Курск", priority="instant")
+    await channels.watch(bot.db, "@kursk_news", username="kursk_news", tags=["mil"])
+    assert "Subscribed to rule:dprk-kursk" in (await bot.say(olena, "/subscribe dprk-kursk"))[0]
+    assert "Subscribed to tag:mil" in (await bot.say(olena, "/subscribe tag:mil"))[0]
+    assert "Already subscribed" in (await bot.say(olena, "/subscribe rule:dprk-kursk"))[0]
+    assert "Subscribed to all" in (await bot.say(olena, "/subscribe all"))[0]
+    [listing] = await bot.say(olena, "/mysubs")
+    assert "rule:dprk-kursk" in listing and "tag:mil" in listing and "Instant alerts: on" in listing
+    assert (
+        "Unsubscribed from rule:dprk-kursk" in (await bot.say(olena, "/unsubscribe dprk-kursk"))[0]
+    )
+    assert "everything (2)" in (await bot.say(olena, "/unsubscribe everything"))[0]
+    assert (await subscribers.get(bot.db, olena.id)).targets == ()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("/subscribe", "Say what to subscribe to"),
+        ("/subscribe nosuchrule", "There is no rule 'nosuchrule'"),
+        ("/subscribe tag:nosuchtag", "No watched channel has the tag 'nosuchtag'"),
+        ("/subscribe topic:x", "is not a rule name, tag:NAME or all"),
+        ("/unsubscribe kursk", "You are not subscribed to 'rule:kursk'"),
+        ("/settings tz Mars/Olympus", "is not a time zone I know"),
+        ("/settings quiet 25:00-07:00", "is not a time of day"),
+        ("/settings quiet 23:00", "HH:MM-HH:MM"),
+        ("/settings instant maybe", "/settings instant on"),
+        ("/settings digest hourly", "unknown digest schedule"),
+        ("/settings colour blue", "Unknown setting 'colour'"),
+        ("/digest 3h", "use 6h, 24h or 7d"),
+        ("/digest", "Nothing to digest"),
+        ("/search", "Say what to look for"),
+        ("/subscribe " + "x" * 4000, "too long"),
+    ],
+)
+async def test_bad_arguments_get_a_clear_reply(
+    bot: BotHarness, olena: types.User, command: str, answer: str
+) -> None:
+    [reply] = await bot.say(olena, command)
+    assert answer in reply
+
+
+async def test_settings_are_stored_and_shown(bot: BotHarness, olena: types.User) -> None:
+    [shown] = await bot.say(olena, "/settings")
+    assert "Time zone: Europe/Kyiv" in shown and "Quiet hours: off" in shown
+    await bot.say(olena, "/settings tz America/New_York")
+    await bot.say(olena, "/settings quiet 23:00-7:30")
+    await bot.say(olena, "/settings instant off")
+    [final] = await bot.say(olena, "/settings digest weekly mon,thu 09:00")
+    assert "Quiet hours: 23:00-07:30" in final and "Digest: weekly mon,thu 09:00" in final
+    stored = await subscribers.get(bot.db, olena.id)
+    assert stored is not None
+    assert (stored.timezone, stored.quiet_start, stored.quiet_end, stored.instant) == (
+        "America/New_York",
+        "23:00",
+        "07:30",
+        False,
+    )
+    await bot.say(olena, "/settings quiet off")
+    assert (await subscribers.get(bot.db, olena.id)).quiet_start is None  # type: ignore[union-attr]
+
+
+async def test_digest_lists_recent_hits_of_subscribed_rules(
+    bot: BotHarness, olena: types.User
+) -> None:
+    await rules.add(bot.db, "dprk", "КНДР")
+    await rules.add(bot.db, "drones", "дрон")
+    await posts(bot, "Войска КНДР замечены под Курском", "Дроны атаковали Белгород")
+    await bot.say(olena, "/subscribe dprk")
+    [digest] = await bot.say(olena, "/digest 24h")
+    assert "КНДР" in digest and "Курском" in digest
+    assert "Белгород" not in digest
+
+
+async def test_search_pages_with_buttons(bot: BotHarness, olena: types.User) -> None:
+    await posts(bot, *(f"Сводка {i}: обстрел Суджи, <b>{i}</b>" for i in range(7)))
+    [first] = await bot.say(olena, "/search Суджи обстрел")
+    assert "Сводка 6" in first and "Сводка 2" in first and "Сводка 1" not in first
+    assert "<b>6</b>" in first  # post HTML arrives as text, not markup
+    markup = bot.last_request().reply_markup
+    [older] = markup.rows[0].buttons
+    assert older.text == "Older ▶"
+    sent_id = bot.world.sent[-1].id
+    await bot.press(olena, older.type.data, msg_id=sent_id)
+    edited = bot.world.sent[-1].message
+    assert "Сводка 1" in edited and "Сводка 0" in edited and "Сводка 6" not in edited
+    assert bot.world.callback_answers
+    [nothing] = await bot.say(olena, "/search Бахмут")
+    assert "Nothing stored matches" in nothing
+
+
+async def test_expired_search_button_asks_to_search_again(
+    bot: BotHarness, olena: types.User
+) -> None:
+    await posts(bot, "обстрел Суджи")
+    await bot.say(olena, "/search Суджи")
+    await bot.press(olena, b"s:deadbeef:1", msg_id=bot.world.sent[-1].id)
+    assert "expired" in bot.world.sent[-1].message
