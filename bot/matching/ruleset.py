@@ -36,7 +36,12 @@ import re2
 
 from bot.errors import ChanwatchError, QueryError, RuleError
 from bot.matching.morphology import Morphology, morphology
-from bot.matching.normalize import normalize
+from bot.matching.normalize import (
+    MIXED_SCRIPT_PATTERN,
+    fold_homoglyphs,
+    fold_word,
+    normalize_unfolded,
+)
 from bot.matching.query import (
     And,
     Near,
@@ -50,7 +55,7 @@ from bot.matching.query import (
     parse_query,
     regex_options,
 )
-from bot.matching.tokens import TOKEN, Alignment, align, word_spans
+from bot.matching.tokens import TOKEN, Alignment, align
 
 _EMPTY: frozenset[int] = frozenset()
 TOKEN_CACHE_SIZE = 1 << 18
@@ -128,12 +133,15 @@ class RuleSet:
             for regex in regexes:
                 regex_anchored.setdefault(regex, []).append(rule_id)
         self._regexes = tuple(self._compiler.regexes)
-        self._regex_set, self._regex_set_rules = _regex_set(self._regexes, regex_anchored)
+        self._regex_set, self._regex_set_rules, self._mixed_index = _regex_set(
+            self._regexes, regex_anchored
+        )
         self._by_lemma = self._compiler.by_lemma
         self._by_exact = self._compiler.by_exact
         self._by_prefix = self._compiler.by_prefix
         self._prefix_lengths = sorted({len(p) for p in self._by_prefix})
-        self._tokens: dict[str, frozenset[int]] = {}
+        self._chunks: dict[str, frozenset[int]] = {}
+        self._words: dict[str, frozenset[int]] = {}
 
     @classmethod
     def compile(cls, rules: Iterable[tuple[str, str]]) -> RuleSet:
@@ -167,29 +175,36 @@ class RuleSet:
 
     def match(self, text: str, only: Container[str] | None = None) -> list[RuleMatch]:
         """Rules that match ``text``, sorted by name; ``only`` limits which rules may match."""
-        normalized = normalize(text)
-        tokens = TOKEN.findall(normalized)
-        distinct = list(set(tokens))
-        known = self._tokens
-        looked_up = list(map(known.get, distinct))
+        unfolded = normalize_unfolded(text)
+        # Whitespace-separated chunks, not words: ``str.split`` is several times cheaper than
+        # a word regex, and a chunk's atoms are those of the words in it (learned once).
+        chunks = list(set(unfolded.split()))
+        known = self._chunks
+        looked_up = list(map(known.get, chunks))
         if None in looked_up:
             if len(known) > self.token_cache_size:
                 known.clear()
+                self._words.clear()
             found = [
-                self._learn(t) if f is None else f for t, f in zip(distinct, looked_up, strict=True)
+                self._learn_chunk(c) if f is None else f
+                for c, f in zip(chunks, looked_up, strict=True)
             ]
         else:
             found = cast(list[frozenset[int]], looked_up)
         present: set[int] = set().union(*found)
         candidates: set[int] = set().union(*map(self._anchored.get, present, repeat(())))
+        normalized: str | None = None
         if self._regex_set is not None:
-            for index in self._regex_set.Match(normalized) or ():
+            hits = self._regex_set.Match(unfolded) or ()
+            normalized = unfolded
+            if self._mixed_index in hits:
+                normalized = fold_homoglyphs(unfolded)
+                hits = self._regex_set.Match(normalized) or ()
+            for index in hits:
                 candidates.update(self._regex_set_rules[index])
         if not candidates:
             return []
-        scan = _Scan(
-            self, text, normalized, tokens, dict(zip(distinct, found, strict=True)), present
-        )
+        scan = _Scan(self, text, unfolded, normalized, present)
         rules = self._rules
         out: list[RuleMatch] = []
         for rule_id in sorted(candidates):
@@ -202,35 +217,58 @@ class RuleSet:
 
     def clear_caches(self) -> None:
         """Forget learned words (benchmarks use it to measure the cold path)."""
-        self._tokens.clear()
+        self._chunks.clear()
+        self._words.clear()
 
-    def _learn(self, token: str) -> frozenset[int]:
-        atoms: set[int] = set()
-        for key in self._morph.keys(token):
-            atoms.update(self._by_lemma.get(key, ()))
-        atoms.update(self._by_exact.get(token, ()))
-        for length in self._prefix_lengths:
-            if length > len(token):
-                break
-            atoms.update(self._by_prefix.get(token[:length], ()))
-        result = frozenset(atoms) if atoms else _EMPTY
-        self._tokens[token] = result
+    def word_atoms(self, word: str) -> frozenset[int]:
+        """Atoms a single (unfolded or folded) normalized word satisfies; cached."""
+        atoms = self._words.get(word)
+        if atoms is None:
+            atoms = self._learn_word(word)
+        return atoms
+
+    def _learn_chunk(self, chunk: str) -> frozenset[int]:
+        result = frozenset().union(*map(self.word_atoms, TOKEN.findall(chunk))) or _EMPTY
+        self._chunks[chunk] = result
         return result
+
+    def _learn_word(self, word: str) -> frozenset[int]:
+        folded = fold_word(word)
+        atoms: set[int] = set()
+        for key in self._morph.keys(folded):
+            atoms.update(self._by_lemma.get(key, ()))
+        atoms.update(self._by_exact.get(folded, ()))
+        for length in self._prefix_lengths:
+            if length > len(folded):
+                break
+            atoms.update(self._by_prefix.get(folded[:length], ()))
+        result = frozenset(atoms) if atoms else _EMPTY
+        self._words[word] = result
+        return result
+
+    def regex_pattern(self, regex_id: int) -> re2._Regexp:
+        return self._regexes[regex_id]
 
 
 def _regex_set(
     regexes: Sequence[re2._Regexp], anchored: dict[int, list[int]]
-) -> tuple[re2.Set | None, list[tuple[int, ...]]]:
-    """One RE2 set over the regexes some rule depends on alone: one scan per message."""
+) -> tuple[re2.Set | None, list[tuple[int, ...]], int]:
+    """One RE2 set scan per message for the regexes some rule depends on alone.
+
+    The set also holds the mixed-script test, so one scan of the cheaply normalized text
+    says whether homoglyph folding (and a second scan) is needed at all.
+    """
     if not anchored:
-        return None, []
+        return None, [], -1
     regex_set = re2.Set.SearchSet(regex_options())
     rules: list[tuple[int, ...]] = []
     for regex_id, rule_ids in sorted(anchored.items()):
         regex_set.Add(regexes[regex_id].pattern)
         rules.append(tuple(rule_ids))
+    mixed_index = regex_set.Add(MIXED_SCRIPT_PATTERN)
+    rules.append(())
     regex_set.Compile()
-    return regex_set, rules
+    return regex_set, rules, mixed_index
 
 
 class _Compiler:
@@ -240,6 +278,7 @@ class _Compiler:
         self._morph = morph
         self._atoms: dict[tuple[str, object], int] = {}
         self._cost: list[float] = []
+        self._uses: list[int] = []
         self.by_lemma: dict[str, tuple[int, ...]] = {}
         self.by_exact: dict[str, tuple[int, ...]] = {}
         self.by_prefix: dict[str, tuple[int, ...]] = {}
@@ -249,10 +288,12 @@ class _Compiler:
     def rule(self, name: str, query: Query) -> _Rule:
         root = query.root
         highlight, highlight_regexes = self._positives(root)
+        for atom in highlight:
+            self._uses[atom] += 1
         return _Rule(
             name=name,
             required=self._required(root),
-            check=None if self._is_conjunction(root) else self._predicate(root),
+            check=None if self._is_conjunction(root) else self._rule_predicate(root),
             highlight=frozenset(highlight),
             highlight_regexes=tuple(sorted(highlight_regexes)),
         )
@@ -275,8 +316,8 @@ class _Compiler:
         for key in keys:
             table = index[term.kind]
             table[key] = (*table.get(key, ()), atom)
-        # Longer words are rarer (Zipf); prefixes and short words make poor anchors.
         self._cost.append((2.0 if term.kind == "prefix" else 1.0) / max(len(term.text), 1))
+        self._uses.append(0)
         return atom
 
     def regex(self, node: Regex) -> int:
@@ -295,13 +336,22 @@ class _Compiler:
         assert best is not None, "parse_query refuses queries without a positive term"
         return best[1], best[2]
 
+    def _anchor_cost(self, atom: int) -> float:
+        """How often an atom is likely present, relative to others; no corpus to ask.
+
+        Longer words are rarer (Zipf), prefixes match more words than a word, and an atom
+        many rules share is a context word (``дрон``) rather than the specific name a rule
+        is about. Valid once every rule is compiled, hence anchors are chosen afterwards.
+        """
+        return self._cost[atom] * self._uses[atom]
+
     def _cover(self, node: Node) -> tuple[float, frozenset[int], frozenset[int]] | None:
         if isinstance(node, Term):
             atom = self.atom(node)
-            return self._cost[atom], frozenset((atom,)), _EMPTY
+            return self._anchor_cost(atom), frozenset((atom,)), _EMPTY
         if isinstance(node, Phrase):
-            atom = min((self.atom(t) for t in node.terms), key=self._cost.__getitem__)
-            return self._cost[atom], frozenset((atom,)), _EMPTY
+            atom = min((self.atom(t) for t in node.terms), key=self._anchor_cost)
+            return self._anchor_cost(atom), frozenset((atom,)), _EMPTY
         if isinstance(node, Regex):
             return 10.0, _EMPTY, frozenset((self.regex(node),))
         if isinstance(node, Not):
@@ -372,16 +422,41 @@ class _Compiler:
             regex_id = self.regex(node)
             return lambda scan: scan.regex_matches(regex_id)
         if isinstance(node, Not):
+            if isinstance(node.child, Term | Or) and self._all_terms(node.child):
+                absent = self._term_atoms(node.child)
+                return lambda scan: absent.isdisjoint(scan.present)
             inner = self._predicate(node.child)
             return lambda scan: not inner(scan)
         if isinstance(node, Phrase | Near):
             locate = self._locator(node)
             needed = self._required(node)
             return lambda scan: needed <= scan.present and bool(locate(scan))
-        parts = tuple(self._predicate(child) for child in node.children)
-        if isinstance(node, And):
-            return lambda scan: all(part(scan) for part in parts)
-        return lambda scan: any(part(scan) for part in parts)
+        if isinstance(node, Or):
+            if self._all_terms(node):
+                anyof = self._term_atoms(node)
+                return lambda scan: not anyof.isdisjoint(scan.present)
+            alternatives = tuple(self._predicate(child) for child in node.children)
+            return lambda scan: any(p(scan) for p in alternatives)
+        parts = tuple(self._predicate(c) for c in node.children)
+        return lambda scan: all(p(scan) for p in parts)
+
+    def _rule_predicate(self, root: Node) -> Predicate:
+        """The top-level predicate; plain terms of a top-level AND are already checked by the
+        rule's required atoms, so they are left out."""
+        if not isinstance(root, And):
+            return self._predicate(root)
+        parts = tuple(self._predicate(c) for c in root.children if not isinstance(c, Term))
+        if len(parts) == 1:
+            return parts[0]
+        return lambda scan: all(p(scan) for p in parts)
+
+    @staticmethod
+    def _all_terms(node: Term | Or) -> bool:
+        return isinstance(node, Term) or all(isinstance(c, Term) for c in node.children)
+
+    def _term_atoms(self, node: Term | Or) -> frozenset[int]:
+        terms = (node,) if isinstance(node, Term) else node.children
+        return frozenset(self.atom(t) for t in terms if isinstance(t, Term))
 
     def _locator(self, node: Node) -> Locator:
         """Word-index spans where a NEAR operand occurs in the message."""
@@ -417,44 +492,53 @@ def _near(left: list[Span], right: list[Span], distance: int) -> list[Span]:
 
 
 class _Scan:
-    """One message being matched: what predicates and highlighting ask about it."""
+    """One message being matched: what predicates and highlighting ask about it, lazily."""
 
     __slots__ = (
         "_alignment",
+        "_normalized",
         "_positions",
         "_regex_results",
-        "normalized",
+        "_words",
         "original",
         "present",
         "ruleset",
-        "token_atoms",
-        "tokens",
+        "unfolded",
     )
 
     def __init__(
         self,
         ruleset: RuleSet,
         original: str,
-        normalized: str,
-        tokens: list[str],
-        token_atoms: dict[str, frozenset[int]],
+        unfolded: str,
+        normalized: str | None,
         present: set[int],
     ) -> None:
         self.ruleset = ruleset
         self.original = original
-        self.normalized = normalized
-        self.tokens = tokens
-        self.token_atoms = token_atoms
+        self.unfolded = unfolded
         self.present = present
+        self._normalized = normalized
+        self._words: list[frozenset[int]] | None = None
         self._positions: dict[int, list[int]] = {}
         self._regex_results: dict[int, bool] = {}
         self._alignment: Alignment | None = None
 
+    @property
+    def normalized(self) -> str:
+        if self._normalized is None:
+            self._normalized = fold_homoglyphs(self.unfolded)
+        return self._normalized
+
     def positions(self, atom: int) -> list[int]:
+        """Indexes of the words that satisfy ``atom``."""
         found = self._positions.get(atom)
         if found is None:
-            atoms = self.token_atoms
-            found = [i for i, t in enumerate(self.tokens) if atom in atoms[t]]
+            words = self._words
+            if words is None:
+                atoms_of = self.ruleset.word_atoms
+                words = self._words = [atoms_of(w) for w in TOKEN.findall(self.unfolded)]
+            found = [i for i, atoms in enumerate(words) if atom in atoms]
             self._positions[atom] = found
         return found
 
@@ -469,7 +553,7 @@ class _Scan:
     def regex_matches(self, regex_id: int) -> bool:
         result = self._regex_results.get(regex_id)
         if result is None:
-            pattern = self.ruleset._regexes[regex_id]
+            pattern = self.ruleset.regex_pattern(regex_id)
             result = pattern.search(self.normalized) is not None
             self._regex_results[regex_id] = result
         return result
@@ -478,16 +562,15 @@ class _Scan:
         alignment = self._alignment
         if alignment is None:
             alignment = self._alignment = align(self.original, self.normalized)
-        same_text = alignment.normalized == self.normalized
-        word_offsets = word_spans(alignment.normalized)
-        spans: list[Span] = []
-        for i, token in enumerate(self.tokens):
-            if i < len(word_offsets) and self.token_atoms[token] & rule.highlight:
-                spans.append(alignment.to_original(*word_offsets[i]))
-        if same_text:
+        atoms_of = self.ruleset.word_atoms
+        spans = [
+            alignment.to_original(*m.span())
+            for m in TOKEN.finditer(alignment.normalized)
+            if atoms_of(m.group()) & rule.highlight
+        ]
+        if alignment.normalized == self.normalized:
             for regex_id in rule.highlight_regexes:
-                pattern = self.ruleset._regexes[regex_id]
-                for m in pattern.finditer(self.normalized):
+                for m in self.ruleset.regex_pattern(regex_id).finditer(self.normalized):
                     if m.end() > m.start():
                         spans.append(alignment.to_original(m.start(), m.end()))
         return _merge(spans)
