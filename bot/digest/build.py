@@ -26,7 +26,8 @@ def build_digest(
     caller may pass a generous query result.
     """
     options = options or DigestOptions()
-    prints = fingerprints or Fingerprints()
+    prints = fingerprints if fingerprints is not None else Fingerprints()
+    prints.trim()
     inside = [hit for hit in hits if period.since <= hit.date < period.until]
     prints.add(inside)
     by_rule: dict[str, list[DigestHit]] = {}

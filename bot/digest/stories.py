@@ -47,7 +47,7 @@ import numpy.typing as npt
 from datasketch import MinHash, MinHashLSH
 
 from bot.digest.model import DigestHit, Story
-from bot.matching.normalize import normalize
+from bot.matching import normalize
 
 SHINGLE = 3
 THRESHOLD = 0.2
@@ -91,46 +91,62 @@ def words(text: str) -> list[str]:
 
 
 class Fingerprints:
-    """MinHash signatures per post, shared by every rule of a digest.
+    """MinHash signatures per distinct post text, shared by every rule of a digest.
 
     Fingerprinting (mostly ``normalize``) is the larger half of folding; a long-lived
     instance lets the scheduler fingerprint each post once rather than once per digest.
+    Entries are keyed by the fingerprinted text itself, not by the post's id, so an edited
+    post is fingerprinted afresh. ``max_texts`` bounds a long-lived instance: ``trim()``
+    (called by ``build_digest`` before each digest, never in the middle of one) starts afresh
+    once more texts than that are held, which costs one cold digest.
     """
 
-    def __init__(self, num_perm: int = NUM_PERM, shingle: int = SHINGLE) -> None:
+    def __init__(
+        self, num_perm: int = NUM_PERM, shingle: int = SHINGLE, max_texts: int = 100_000
+    ) -> None:
         self.num_perm = num_perm
         self.shingle = shingle
+        self.max_texts = max_texts
         self._word_ids: dict[str, int] = {}
-        self._exact: dict[tuple[int, int], int | None] = {}
         self._by_text: dict[str, int | None] = {}
         self._signatures: dict[int, Signature] = {}
 
+    @property
+    def texts(self) -> int:
+        """How many distinct texts are held."""
+        return len(self._by_text)
+
+    def trim(self) -> None:
+        """Forget everything once over ``max_texts``; safe only between digests."""
+        if len(self._by_text) > self.max_texts:
+            self._word_ids.clear()
+            self._by_text.clear()
+            self._signatures.clear()
+
     def exact_key(self, hit: DigestHit) -> int | None:
         """Equal for posts with the same normalized words; ``None`` for posts without words."""
-        if hit.key not in self._exact:
+        prefix = hit.text[:FINGERPRINT_CHARS]
+        if prefix not in self._by_text:
             self.add([hit])
-        return self._exact[hit.key]
+        return self._by_text[prefix]
 
     def signature(self, exact_key: int) -> Signature:
         return self._signatures[exact_key]
 
     def add(self, hits: Iterable[DigestHit]) -> None:
-        """Fingerprint every post not seen yet, in one vectorized batch."""
+        """Fingerprint every post text not seen yet, in one vectorized batch."""
         pending: dict[int, list[int]] = {}
         known = self._word_ids.get
         for hit in hits:
-            if hit.key in self._exact:
-                continue
             prefix = hit.text[:FINGERPRINT_CHARS]
             if prefix in self._by_text:
-                self._exact[hit.key] = self._by_text[prefix]
                 continue
             tokens = words(prefix)
             ids = list(map(known, tokens))
             if None in ids:
                 ids = [self._word_id(token) for token in tokens]
             key = hash(tuple(ids)) if ids else None
-            self._exact[hit.key] = self._by_text[prefix] = key
+            self._by_text[prefix] = key
             if key is not None and key not in self._signatures:
                 pending[key] = ids  # type: ignore[assignment]  # no None left
         if pending:
@@ -193,7 +209,7 @@ def fold_stories(
     threshold: float = THRESHOLD,
 ) -> list[Story]:
     """Group ``hits`` (one rule's) into stories, largest first, then most recent."""
-    prints = fingerprints or Fingerprints()
+    prints = fingerprints if fingerprints is not None else Fingerprints()
     prints.add(hits)
     union = _Union(len(hits))
     _join_forwards(hits, union)
