@@ -105,8 +105,7 @@ def parse_watchlist(text: str, path: str = "<watchlist>") -> Watchlist:
             out.problems.append(f"unknown top-level field {key!r} (expected channels, rules)")
     channel_items = _tables(data, "channels", out)
     rule_items = _tables(data, "rules", out)
-    channels = _channels(channel_items, out)
-    known_tags = {t for c in channels for t in c.tags}
+    channels, known_tags = _channels(channel_items, out)
     rules = _rules(rule_items, known_tags, out)
     if out.problems:
         raise WatchlistError(path, out.problems)
@@ -121,10 +120,10 @@ def _tables(data: dict[str, Any], key: str, out: _Collector) -> list[Any]:
     return value
 
 
-def _unknown(item: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
-    return [
-        f"unknown field {k!r} (expected {', '.join(allowed)})" for k in item if k not in allowed
-    ]
+def _unknown(item: dict[str, Any], allowed: tuple[str, ...], at: _At, out: _Collector) -> None:
+    for key in item:
+        if key not in allowed:
+            out.add(at, key, f"unknown field {key!r} (expected {', '.join(allowed)})")
 
 
 def _at(section: str, index: int, item: dict[str, Any], key: str) -> _At:
@@ -134,18 +133,21 @@ def _at(section: str, index: int, item: dict[str, Any], key: str) -> _At:
     return _At(label, section, index)
 
 
-def _channels(items: list[Any], out: _Collector) -> list[ChannelSpec]:
+def _channels(items: list[Any], out: _Collector) -> tuple[list[ChannelSpec], set[str]]:
+    """The valid channels, and every valid tag — also of channels with another problem, so
+    one mistake does not make every rule scoped to its tags a second one."""
     found: list[ChannelSpec] = []
+    tags_seen: set[str] = set()
     seen: dict[str, int] = {}
     for index, item in enumerate(items, 1):
         if not isinstance(item, dict):
             out.add(_At(f"[[channels]] #{index}", "channels", index), None, "must be a table")
             continue
         at = _at("channels", index, item, "ref")
-        for problem in _unknown(item, _CHANNEL_FIELDS):
-            out.add(at, None, problem)
+        _unknown(item, _CHANNEL_FIELDS, at, out)
         ref = _required(item, "ref", at, validate.channel_ref, out)
         tags = _list(item, "tags", at, validate.tag, out)
+        tags_seen.update(tags or ())
         if ref is None or tags is None:
             continue
         if ref in seen:
@@ -153,7 +155,7 @@ def _channels(items: list[Any], out: _Collector) -> list[ChannelSpec]:
             continue
         seen[ref] = index
         found.append(ChannelSpec(ref, tuple(sorted(set(tags)))))
-    return found
+    return found, tags_seen
 
 
 def _rules(items: list[Any], known_tags: set[str], out: _Collector) -> list[RuleSpec]:
@@ -176,8 +178,7 @@ def _rules(items: list[Any], known_tags: set[str], out: _Collector) -> list[Rule
 
 
 def _rule(item: dict[str, Any], at: _At, known_tags: set[str], out: _Collector) -> RuleSpec | None:
-    for problem in _unknown(item, _RULE_FIELDS):
-        out.add(at, None, problem)
+    _unknown(item, _RULE_FIELDS, at, out)
     name = _required(item, "name", at, validate.rule_name, out)
     query = _required(item, "query", at, validate.query, out)
     priority = out.check(at, "priority", validate.priority, item.get("priority", "digest"))
