@@ -70,9 +70,9 @@ EN_TOPIC = (
     "wounded prisoner exchange deserter mobilization conscription contract volunteer "
     "mercenary intelligence satellite internet blackout"
 )
-CYR_SYLLABLES = "ку ра бе ло до ни ва ма ре го си то пе ла зо ры ти ко ля хо чу ше ду ми на".split()
+CYR_SYLLABLES = "ку ра бе ло до ни ва ма ре го си то пе ла зо ры ти ко ля хо чу ше ду ми на"
 CYR_ENDINGS = ("ск", "во", "ка", "ово", "ино", "івка", "цы", "ев", "енко", "ов", "град", "поль")
-LAT_SYLLABLES = "ka ro be lo do ni va ma re go si to pe la zo ri ti ko le ho chu she du mi".split()
+LAT_SYLLABLES = "ka ro be lo do ni va ma re go si to pe la zo ri ti ko le ho chu she du mi"
 LAT_ENDINGS = ("sk", "vo", "ka", "ovo", "ino", "ivka", "ev", "enko", "ov", "grad", "pol")
 EMOJI = ("🔥", "⚡️", "❗", "🇺🇦", "💥", "📍", "🚀")
 PUNCT = (",", ".", ":", ";", " —", "!", "?")
@@ -84,10 +84,12 @@ def _zipf(rng: random.Random, items: Sequence[str]) -> str:
     return items[min(int(n ** rng.random()) - 1, n - 1)]
 
 
-def _names(rng: random.Random, syllables: list[str], endings: tuple[str, ...], n: int) -> list[str]:
+def _names(rng: random.Random, syllables: str, endings: tuple[str, ...], n: int) -> list[str]:
+    """Made-up place and person names: unknown to every dictionary, like new villages."""
+    parts = syllables.split()
     out: set[str] = set()
     while len(out) < n:
-        stem = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3)))
+        stem = "".join(rng.choice(parts) for _ in range(rng.randint(2, 3)))
         out.add(stem + rng.choice(endings))
     return sorted(out)
 
