@@ -29,7 +29,7 @@ async def test_reverse_paging_above_a_mark_returns_every_newer_post_oldest_first
     world: FakeTelegram, client: TelegramClient
 ) -> None:
     channel = world.add_channel("kursk_news", posts=[f"пост {i}" for i in range(1, 251)])
-    got = [m.id async for m in client.iter_messages(channel, min_id=100, reverse=True)]
+    got = [m.id async for m in client.iter_messages(channel, min_id=100, reverse=True, wait_time=0)]
     assert got == list(range(101, 251))
     windows = [(r.offset_id, r.add_offset, r.limit) for r in world.of(GetHistory)]
     assert windows == [(101, -100, 100), (201, -100, 100), (251, -100, 100)]
@@ -46,7 +46,10 @@ async def test_newest_first_paging_with_a_limit(
 async def test_reverse_paging_from_a_date(world: FakeTelegram, client: TelegramClient) -> None:
     channel = world.add_channel("osint_en", posts=[f"post {i}" for i in range(1, 11)])
     since = world.message(channel, 7).date
-    got = [m.id async for m in client.iter_messages(channel, offset_date=since, reverse=True)]
+    got = [
+        m.id
+        async for m in client.iter_messages(channel, offset_date=since, reverse=True, wait_time=0)
+    ]
     assert got == [7, 8, 9, 10]
 
 

@@ -34,17 +34,19 @@ async def top_messages(
 
 
 def above(
-    client: TelegramClient, peer: types.InputPeerChannel, mark: int
+    client: TelegramClient, peer: types.InputPeerChannel, mark: int, *, page_wait: float
 ) -> AsyncIterator[list[Any]]:
-    """Everything newer than ``mark``, oldest first, in chunks."""
-    return _chunks(client.iter_messages(peer, min_id=mark, reverse=True))
+    """Everything newer than ``mark``, oldest first, in chunks, ``page_wait`` s between pages."""
+    return _chunks(client.iter_messages(peer, min_id=mark, reverse=True, wait_time=page_wait))
 
 
 def since(
-    client: TelegramClient, peer: types.InputPeerChannel, moment: datetime
+    client: TelegramClient, peer: types.InputPeerChannel, moment: datetime, *, page_wait: float
 ) -> AsyncIterator[list[Any]]:
     """Everything posted at or after ``moment``, oldest first, in chunks."""
-    return _chunks(client.iter_messages(peer, offset_date=moment, reverse=True))
+    return _chunks(
+        client.iter_messages(peer, offset_date=moment, reverse=True, wait_time=page_wait)
+    )
 
 
 async def latest(client: TelegramClient, peer: types.InputPeerChannel, count: int) -> list[Any]:

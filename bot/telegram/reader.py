@@ -65,6 +65,7 @@ class ReaderOptions:
     album_wait: float = 0.5  # how long to wait for the rest of an album
     reconnect_delays: tuple[float, ...] = (1, 2, 5, 15, 30, 60)
     stop_grace: float = 10.0
+    page_wait: float = 1.0  # pause between history pages of one channel, as Telethon advises
 
 
 @dataclass
@@ -344,7 +345,9 @@ class Reader:
         if watched.high_water == 0:
             await self._backfill(watched, peer)
         else:
-            async for chunk in history.above(self._client, peer, watched.high_water):
+            async for chunk in history.above(
+                self._client, peer, watched.high_water, page_wait=self._options.page_wait
+            ):
                 await self._store(watched, chunk)
         watched.trusted = True
         await self._mark_ok(watched)
@@ -357,7 +360,9 @@ class Reader:
                 await self._store(watched, newest[start : start + history.CHUNK])
             return
         moment = self._clock() - timedelta(hours=depth.hours or 0)
-        async for chunk in history.since(self._client, peer, moment):
+        async for chunk in history.since(
+            self._client, peer, moment, page_wait=self._options.page_wait
+        ):
             await self._store(watched, chunk)
         if watched.high_water == 0:
             top = await history.newest_id(self._client, peer)

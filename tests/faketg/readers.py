@@ -9,6 +9,7 @@ from telethon import TelegramClient
 
 from bot.config import Backfill
 from bot.telegram.reader import Reader, ReaderOptions
+from bot.telegram.refs import parse_channel_ref
 from storage import channels
 from storage.database import Database
 from tests.faketg.client import make_client
@@ -63,7 +64,7 @@ async def start_reader(
     sync: bool = True,
 ) -> Harness:
     for ref in refs:
-        await channels.watch(db, ref)
+        await channels.watch(db, parse_channel_ref(ref).canonical)
     clock = Clock(world.now)
     client = await make_client(world)
     options = ReaderOptions(
@@ -71,6 +72,7 @@ async def start_reader(
         sweep_every=3600,
         album_wait=0.05,
         reconnect_delays=(0.01,),
+        page_wait=0,
     )
     recorder = sink or RecordingIngest()
     reader = Reader(client, db, recorder, options, clock=clock, sleep=clock.sleep)

@@ -1,0 +1,136 @@
+"""Errors: FloodWait, bad references, lost access, the channel limit; one bad channel never
+stops the others."""
+
+from __future__ import annotations
+
+from telethon import errors, functions
+
+from storage import channels
+from storage import state as service_state
+from storage.database import Database
+from tests.faketg import FakeTelegram, forget_flood_waits
+from tests.faketg.readers import start_reader
+
+Resolve = functions.contacts.ResolveUsernameRequest
+GetHistory = functions.messages.GetHistoryRequest
+
+
+async def test_a_short_flood_wait_in_resolution_is_waited_out(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("kursk_news", posts=["пост"])
+    world.fail(Resolve, errors.FloodWaitError, capture=3)
+    h = await start_reader(world, db, ["@kursk_news"])
+    assert h.clock.slept == [3]
+    assert h.sink.ids(channel.id) == [1]
+    assert await h.state("@kursk_news") == ("ok", None)
+    await h.stop()
+
+
+async def test_a_long_flood_wait_in_resolution_is_rescheduled(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("kursk_news", posts=["пост"])
+    world.fail(Resolve, errors.FloodWaitError, capture=7200)
+    h = await start_reader(world, db, ["@kursk_news"])
+    state, detail = await h.state("@kursk_news")
+    assert state == "waiting" and detail is not None and "7200" in detail
+    assert h.clock.slept == []
+    assert h.sink.batches == []
+    h.clock.advance(7201)
+    forget_flood_waits(h.client)
+    await h.reader.sync()
+    assert await h.state("@kursk_news") == ("ok", None)
+    assert h.sink.ids(channel.id) == [1]
+    await h.stop()
+
+
+async def test_a_long_flood_wait_in_history_delays_only_that_channel(db: Database) -> None:
+    world = FakeTelegram()
+    slow = world.add_channel("slow", posts=["1", "2"])
+    fast = world.add_channel("fast", posts=["1"])
+    world.fail(
+        GetHistory, errors.FloodWaitError, capture=600, when=lambda r: r.peer.channel_id == slow.id
+    )
+    h = await start_reader(world, db, ["@slow", "@fast"])
+    assert (await h.state("@slow"))[0] == "waiting"
+    assert await h.state("@fast") == ("ok", None)
+    assert h.sink.ids(fast.id) == [1]
+    h.clock.advance(601)
+    forget_flood_waits(h.client)
+    await h.reader.sync()
+    assert h.sink.ids(slow.id) == [1, 2]
+    assert await h.state("@slow") == ("ok", None)
+    await h.stop()
+
+
+async def test_a_short_flood_wait_in_history_is_waited_out(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("osint_en", posts=[f"post {i}" for i in range(150)])
+    world.fail(GetHistory, errors.FloodWaitError, capture=2)
+    h = await start_reader(world, db, ["@osint_en"])
+    assert h.clock.slept == [2]
+    assert h.sink.ids(channel.id) == list(range(1, 151))
+    await h.stop()
+
+
+async def test_bad_references_fail_in_plain_words_and_the_rest_keep_working(
+    db: Database,
+) -> None:
+    world = FakeTelegram()
+    good = world.add_channel("good_chan", posts=["пост"])
+    private = world.add_channel(None, "Закрытый", joined=False)
+    world.add_invite(private, "ExpiredHash1")
+    world.expire_invite("ExpiredHash1")
+    world.add_user("Person", "some_person")
+    h = await start_reader(
+        world, db, ["@no_such_chan", "t.me/+ExpiredHash1", "@some_person", "@good_chan"]
+    )
+    assert await h.state("@no_such_chan") == ("failed", "no channel has this username")
+    assert await h.state("t.me/+ExpiredHash1") == (
+        "failed",
+        "the invite link has expired or was revoked",
+    )
+    assert await h.state("@some_person") == (
+        "failed",
+        "@some_person is a person or a bot, not a channel",
+    )
+    assert h.sink.ids(good.id) == [1]
+    await h.stop()
+
+
+async def test_an_invite_link_joins_the_private_channel(db: Database) -> None:
+    world = FakeTelegram()
+    private = world.add_channel(None, "Закрытый канал", joined=False, posts=["секрет"])
+    world.add_invite(private, "AbCdEfGh123")
+    h = await start_reader(world, db, ["https://t.me/joinchat/AbCdEfGh123"])
+    assert await h.state("t.me/+AbCdEfGh123") == ("ok", None)
+    assert h.sink.ids(private.id) == [1]
+    assert not private.left
+    await h.stop()
+
+
+async def test_lost_access_marks_the_channel_failed(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("banned_here", posts=["1"])
+    h = await start_reader(world, db, ["@banned_here"])
+    world.ban(channel)
+    world.post(channel, "2")
+    await h.reader.sync()
+    assert await h.state("@banned_here") == (
+        "failed",
+        "the channel is private or the account was banned from it",
+    )
+    await h.stop()
+
+
+async def test_the_channel_limit_is_reported_clearly(db: Database) -> None:
+    world = FakeTelegram(channel_limit=1)
+    world.add_channel("joined_one", posts=["1"])
+    world.add_channel("one_too_many", joined=False, posts=["1"])
+    h = await start_reader(world, db, ["@joined_one", "@one_too_many"])
+    state, detail = await h.state("@one_too_many")
+    assert state == "failed" and detail is not None and "too many channels" in detail
+    assert "about 500" in (await service_state.get(db, "reader_problem") or "")
+    assert await h.state("@joined_one") == ("ok", None)
+    row = await channels.find(db, ref="@joined_one")
+    assert row is not None and row.high_water == 1
+    await h.stop()

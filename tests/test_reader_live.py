@@ -1,0 +1,87 @@
+"""Live updates: new posts, edits, deletions, albums, and watching at run time."""
+
+from __future__ import annotations
+
+from storage import channels
+from storage.database import Database
+from tests.faketg import FakeTelegram, push
+from tests.faketg.readers import start_reader
+
+
+async def test_new_posts_are_ingested_in_order(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("kursk_news", posts=["старый"])
+    h = await start_reader(world, db, ["@kursk_news"])
+    await push(h.client, world, world.post(channel, "войска КНДР в Курской области"))
+    await push(h.client, world, world.post(channel, "North Korean troops near Kursk"))
+    await h.reader.sync()
+    assert h.sink.ids(channel.id) == [1, 2, 3]
+    texts = [m.text for b in h.sink.batches for m in b]
+    assert texts[-2:] == ["войска КНДР в Курской области", "North Korean troops near Kursk"]
+    await h.stop()
+
+
+async def test_an_edit_is_reingested_and_a_deletion_keeps_the_stored_copy(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("ukr_front", posts=["Удар по Курщині", "другий"])
+    h = await start_reader(world, db, ["@ukr_front"])
+    row = await channels.find(db, ref="@ukr_front")
+    assert row is not None
+    await db.execute(  # what the pipeline would have stored
+        "INSERT INTO messages (channel_id, message_id, date, text, ingested_at)"
+        " VALUES (?, 2, 0, 'другий', 0)",
+        (row.id,),
+    )
+    await push(h.client, world, world.edit(channel, 1, "Удар по Курщині (оновлено)"))
+    await push(h.client, world, world.delete(channel, 2))
+    await h.reader.sync()
+    assert h.sink.edits(channel.id) == [(1, "Удар по Курщині (оновлено)")]
+    stored = await db.fetchall("SELECT message_id, deleted FROM messages")
+    assert [tuple(r) for r in stored] == [(2, 1)]
+    await h.stop()
+
+
+async def test_an_album_arrives_as_one_batch(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("rybar")
+    h = await start_reader(world, db, ["@rybar"])
+    for update in world.album(channel, "Фото с места удара", 3, grouped_id=555):
+        await push(h.client, world, update)
+    await h.reader.sync()
+    album = [b for b in h.sink.batches if any(m.grouped_id for m in b)]
+    assert [[(m.message_id, m.grouped_id, m.has_media) for m in b] for b in album] == [
+        [(1, 555, True), (2, 555, True), (3, 555, True)]
+    ]
+    assert album[0][0].text == "Фото с места удара"
+    await h.stop()
+
+
+async def test_watch_and_unwatch_take_effect_at_run_time(db: Database) -> None:
+    world = FakeTelegram()
+    first = world.add_channel("first_chan", posts=["a"])
+    later = world.add_channel("later_chan", posts=["b", "c"], joined=False)
+    h = await start_reader(world, db, ["@first_chan"])
+    await channels.watch(db, "@later_chan")
+    await h.reader.sync()
+    assert h.sink.ids(later.id) == [1, 2]
+    assert not later.left  # the reader joined it
+    await push(h.client, world, world.post(later, "новый"))
+    await channels.unwatch(db, "@first_chan")
+    await h.reader.sync()
+    await push(h.client, world, world.post(first, "not watched any more"))
+    await h.reader.sync()
+    assert h.sink.ids(later.id) == [1, 2, 3]
+    assert h.sink.ids(first.id) == [1]
+    await h.stop()
+
+
+async def test_posts_of_unwatched_channels_are_ignored(db: Database) -> None:
+    world = FakeTelegram()
+    watched = world.add_channel("watched")
+    other = world.add_channel("other")
+    h = await start_reader(world, db, ["@watched"])
+    await push(h.client, world, world.post(other, "noise"))
+    await push(h.client, world, world.post(watched, "signal"))
+    await h.reader.sync()
+    assert [m.text for b in h.sink.batches for m in b] == ["signal"]
+    await h.stop()
