@@ -28,8 +28,11 @@ from bot.commands import (
     doctor,
     export,
     hits,
+    login,
+    match,
     replay,
     rules,
+    run,
     status,
 )
 from bot.commands.context import CommandContext
@@ -39,6 +42,8 @@ from storage.errors import StorageError
 Handler = Callable[[argparse.Namespace, CommandContext], Coroutine[Any, Any, int]]
 
 COMMANDS: tuple[ModuleType, ...] = (
+    run,
+    login,
     demo,
     status,
     backup,
@@ -49,6 +54,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     channels,
     export,
     hits,
+    match,
     replay,
     rules,
 )

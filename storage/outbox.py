@@ -121,11 +121,19 @@ async def next_due(db: Database) -> datetime | None:
     return None if row is None or row[0] is None else from_ts(row[0])
 
 
-async def mark_sending(db: Database, item_id: int) -> None:
-    """Committed before the send: from here on a crash means "may have gone out"."""
-    await db.execute(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (item_id,)
+async def mark_sending(db: Database, item_id: int) -> bool:
+    """Committed before the send: from here on a crash means "may have gone out".
+
+    ``False`` when the row is no longer pending (or never committed: the one connection lets
+    a reader see another task's open transaction, which may still roll back), so the caller
+    must not send it.
+    """
+    changed = await db.execute_rowcount(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+        " WHERE id = ? AND status = 'pending'",
+        (item_id,),
     )
+    return changed > 0
 
 
 async def mark_sent(db: Database, item_id: int, telegram_message_id: int | None) -> None:

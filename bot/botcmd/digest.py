@@ -6,33 +6,11 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.botcmd.model import BotContext, CommandError, Incoming, Reply
-from bot.digest import DigestHit, Period, build_digest, render_html
-from storage import channels, hits, subscribers
-from storage.hits import PeriodHit
+from bot.digest import Period, render_html
+from bot.digest.service import Coverage, digest_for_coverage
+from storage import subscribers
 
 PERIODS = {"6h": timedelta(hours=6), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
-
-
-def _digest_hit(hit: PeriodHit) -> DigestHit:
-    return DigestHit(
-        rule=hit.rule,
-        channel_id=hit.channel_telegram_id or 0,
-        channel_title=hit.channel_title,
-        channel_username=hit.channel_username,
-        message_id=hit.message_id,
-        date=hit.date,
-        text=hit.text,
-        spans=hit.spans,
-        forward_channel_id=hit.forward_channel_id,
-    )
-
-
-async def _tags_by_channel(ctx: BotContext) -> dict[int, frozenset[str]]:
-    return {
-        c.telegram_id: frozenset(c.tags)
-        for c in await channels.list_channels(ctx.db)
-        if c.telegram_id is not None
-    }
 
 
 async def digest(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
@@ -40,19 +18,10 @@ async def digest(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
     if key not in PERIODS:
         raise CommandError(f"Unknown period {args.strip()!r}: use 6h, 24h or 7d.")
     current = await subscribers.get(ctx.db, message.chat.id)
-    if current is None or not current.targets:
+    coverage = Coverage.of(current.targets if current else ())
+    if coverage.empty:
         raise CommandError("Nothing to digest: /subscribe to a rule, a tag or all first.")
-    targets = set(current.targets)
     until = ctx.clock.now()
-    period = Period(until - PERIODS[key], until)
-    found = await hits.in_period(ctx.db, period.since, period.until)
-    tags = await _tags_by_channel(ctx) if any(t.startswith("tag:") for t in targets) else {}
-    wanted = [
-        _digest_hit(h)
-        for h in found
-        if "all" in targets
-        or f"rule:{h.rule}" in targets
-        or any(f"tag:{t}" in targets for t in tags.get(h.channel_telegram_id or 0, ()))
-    ]
-    zone = ZoneInfo(current.timezone) if current.timezone else ctx.zone
-    return [Reply(part) for part in render_html(build_digest(wanted, period, zone))]
+    zone = ZoneInfo(current.timezone) if current and current.timezone else ctx.zone
+    found = await digest_for_coverage(ctx.db, coverage, Period(until - PERIODS[key], until), zone)
+    return [Reply(part) for part in render_html(found)]

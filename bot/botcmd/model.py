@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -79,6 +79,7 @@ class BotContext:
     clock: Clock
     started_at: datetime
     operators: frozenset[int] = field(default_factory=frozenset)
+    watchlist_changed: Callable[[], None] = lambda: None  # the reader re-syncs its channels
 
     @property
     def zone(self) -> ZoneInfo:

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
 
 from bot.alerts import channel_name, local_time, post_link
 from bot.botcmd.model import BotContext, CommandError, Incoming, Reply, lines
-from bot.matching import RuleSet
+from bot.commands.backtest import run_backtest
 from bot.pipeline.model import ChannelInfo
 from bot.status import collect_status, render_html
 from bot.text import make_snippet
 from bot.watchlist import actions
-from storage import audit, messages, subscribers
+from storage import audit, subscribers
 
 RULE_USAGE = (
     "/rule add <name> [!instant] <query>",
@@ -55,6 +54,7 @@ async def watch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
         raise CommandError("Use /watch <@username | t.me link | invite link | id> [tags…]")
     ref, *tags = parts
     channel = await actions.watch_channel(ctx.db, actor(message), ref, tags)
+    ctx.watchlist_changed()
     tagged = f" with tags {', '.join(channel.tags)}" if channel.tags else ""
     return [Reply.text(f"Watching {channel.ref}{tagged}; the reader picks it up shortly.")]
 
@@ -63,6 +63,7 @@ async def unwatch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
     if not args.strip():
         raise CommandError("Use /unwatch <channel as /channels lists it>")
     channel = await actions.unwatch_channel(ctx.db, actor(message), args.strip())
+    ctx.watchlist_changed()
     return [Reply.text(f"Stopped watching {channel.ref}. Its stored posts stay.")]
 
 
@@ -131,31 +132,25 @@ async def _rule_list(ctx: BotContext) -> list[Reply]:
 
 
 async def _rule_test(ctx: BotContext, query: str) -> list[Reply]:
-    """What the query would have caught in the last 30 days of stored posts."""
+    """What the query would have caught in the last 30 days (the CLI's ``backtest``)."""
     if not query:
         raise CommandError("Use /rule test <query>")
-    ruleset = RuleSet.compile([("test", query)])
-    since = ctx.clock.now() - timedelta(days=BACKTEST_DAYS)
-    total = 0
-    newest: list[str] = []
-    async for batch in messages.scan(ctx.db, since=since, fts_query=None):
-        for m in batch:
-            matched = ruleset.match(m.text)
-            if not matched:
-                continue
-            total += 1
-            channel = ChannelInfo(m.channel_telegram_id or 0, m.channel_title, m.channel_username)
-            link = html.escape(post_link(channel, m.message_id))
-            newest.append(
-                f'<a href="{link}">{html.escape(channel_name(channel))}</a> · '
-                f"{local_time(m.date, ctx.zone)}\n"
-                f"{make_snippet(m.text, matched[0].spans, 120).html()}"
-            )
-            newest = newest[-BACKTEST_SHOWN:]
-    head = f"<code>{html.escape(query)}</code> matched {total} stored posts in {BACKTEST_DAYS} days"
-    if not newest:
+    result = await run_backtest(ctx.db, query, f"{BACKTEST_DAYS}d", BACKTEST_SHOWN, fast=True)
+    head = (
+        f"<code>{html.escape(query)}</code> matched {result.matched} of {result.scanned} "
+        f"stored posts in {BACKTEST_DAYS} days"
+    )
+    if not result.latest:
         return [Reply(head + ".")]
-    return [Reply(lines(head + "; the newest:", "", "\n\n".join(reversed(newest))))]
+    items = []
+    for m, spans in reversed(result.latest):
+        channel = ChannelInfo(m.channel_telegram_id or 0, m.channel_title, m.channel_username)
+        link = html.escape(post_link(channel, m.message_id))
+        items.append(
+            f'<a href="{link}">{html.escape(channel_name(channel))}</a> · '
+            f"{local_time(m.date, ctx.zone)}\n{make_snippet(m.text, spans, 120).html()}"
+        )
+    return [Reply(lines(head + "; the newest:", "", "\n\n".join(items)))]
 
 
 async def _user(ctx: BotContext, ref: str) -> tuple[int, str | None]:

@@ -37,10 +37,15 @@ class OutboxRouter:
     """Implements ingest's ``AlertRouter`` protocol."""
 
     def __init__(
-        self, default_zone: ZoneInfo, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        default_zone: ZoneInfo,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        queued: Callable[[], None] = lambda: None,
     ) -> None:
         self.default_zone = default_zone
         self.now = now
+        self.queued = queued  # wakes the deliverer
 
     async def enqueue(self, db: Database, hits: Sequence[NewHit]) -> None:
         instant = [h for h in hits if h.priority == "instant"]
@@ -64,4 +69,5 @@ class OutboxRouter:
             )
             for d in route(instant, recipients, tags, self.now())
         ]
-        await outbox.enqueue(db, items)
+        if await outbox.enqueue(db, items):
+            self.queued()

@@ -113,7 +113,8 @@ class Deliverer:
         return handled
 
     async def _deliver(self, row: OutboxItem) -> None:
-        await outbox.mark_sending(self.db, row.id)
+        if not await outbox.mark_sending(self.db, row.id):
+            return
         try:
             message_id = await self.sender.send(row.chat_id, row.body)
         except FloodWait as wait:

@@ -1,0 +1,49 @@
+"""Connecting the two Telegram accounts the service uses: the user session and the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from telethon import TelegramClient
+
+from bot.config import Settings
+from bot.errors import ChanwatchError
+
+
+@dataclass
+class Clients:
+    user: TelegramClient  # reads channels; sends alerts when there is no bot
+    bot: TelegramClient | None  # answers commands and sends alerts
+
+    async def disconnect(self) -> None:
+        for client in (self.bot, self.user):
+            if client is not None and client.is_connected():
+                await client.disconnect()
+
+
+def bot_session_path(settings: Settings) -> Path:
+    """The bot's own session beside the user's (it caches the chats it has seen)."""
+    return settings.session_path.with_name(f"{settings.session_path.stem}-bot.session")
+
+
+async def connect_clients(settings: Settings) -> Clients:
+    """Connect the logged-in user session and, with a token, the bot."""
+    assert settings.api_id is not None and settings.api_hash is not None
+    user = TelegramClient(str(settings.session_path), settings.api_id, settings.api_hash)
+    await user.connect()
+    if not await user.is_user_authorized():
+        await user.disconnect()
+        raise ChanwatchError(
+            f"the session {settings.session_path} is not logged in: run 'chanwatch login' first"
+        )
+    bot = None
+    if settings.bot_token:
+        bot = TelegramClient(
+            str(bot_session_path(settings)),
+            settings.api_id,
+            settings.api_hash,
+            raise_last_call_error=True,
+        )
+        await bot.start(bot_token=settings.bot_token)
+    return Clients(user=user, bot=bot)

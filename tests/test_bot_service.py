@@ -1,0 +1,97 @@
+"""``chanwatch run``'s service end to end on the fake Telegram: a post becomes an alert."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+
+from telethon import TelegramClient, types
+
+from bot.config import Settings
+from bot.ops import heartbeat
+from bot.service import Service
+from bot.telegram.clients import Clients
+from storage import channels, rules, subscribers
+from storage.database import Database
+from tests.faketg import FakeTelegram, make_client, push
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def sent_to(world: FakeTelegram, peer_id: int) -> list[types.Message]:
+    return [
+        m
+        for m in world.sent
+        if getattr(m.peer_id, "user_id", None) == peer_id
+        or getattr(m.peer_id, "channel_id", None) == peer_id
+    ]
+
+
+async def started(
+    db: Database, world: FakeTelegram, settings: Settings, bot: bool
+) -> tuple[Service, asyncio.Event, asyncio.Task[None], TelegramClient]:
+    user = await make_client(world)
+    bot_client = await make_client(world, bot=True, raise_last_call_error=True) if bot else None
+    service = Service(settings, db, Clients(user, bot_client))
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run(stop))
+    await until(lambda: bool(service.reader._tasks))
+    await service.reader.sync()
+    return service, stop, task, user
+
+
+async def test_a_post_on_an_instant_rule_reaches_the_subscriber_through_the_bot(
+    db: Database,
+) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("kursk_news", "Курские новости")
+    olena = world.add_user("Олена")
+    await channels.watch(db, "@kursk_news", username="kursk_news")
+    await rules.add(db, "dprk", "КНДР", priority="instant")
+    await subscribers.allow(db, olena.id, username=None, added_by="cli")
+    await subscribers.ensure(db, olena.id, kind="user", title="Олена")
+    await subscribers.subscribe(db, olena.id, "all")
+    settings = replace(Settings(), timezone="Europe/Kyiv", bot_token="1:x")
+    service, stop, task, user = await started(db, world, settings, bot=True)
+
+    await push(user, world, world.post(channel, "Войска <КНДР> замечены в Курской области"))
+    await until(lambda: bool(sent_to(world, olena.id)))
+    [alert] = sent_to(world, olena.id)
+    assert "Войска <КНДР> замечены" in alert.message and "dprk" in alert.message
+
+    assert service.clients.bot is not None
+    await push(service.clients.bot, world, world.user_message(olena, "/mysubs"))
+    await until(lambda: len(sent_to(world, olena.id)) == 2)
+    assert "all" in sent_to(world, olena.id)[-1].message
+
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    life = await heartbeat.read(db)
+    assert life.stopped_at is not None
+
+
+async def test_without_a_bot_alerts_and_commands_use_the_alert_chat(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("kursk_news", "Курские новости")
+    room = world.add_channel("alerts_room", "Alerts", megagroup=True)
+    await channels.watch(db, "@kursk_news", username="kursk_news")
+    await rules.add(db, "dprk", "КНДР", priority="instant")
+    settings = replace(Settings(), alert_chat="@alerts_room")
+    _, stop, task, user = await started(db, world, settings, bot=False)
+
+    await push(user, world, world.post(channel, "КНДР: новые данные"))
+    await until(lambda: bool(sent_to(world, room.id)))
+    assert "КНДР: новые данные" in sent_to(world, room.id)[0].message
+    await push(user, world, world.user_message(world.me, "/status", group=room))
+    await until(lambda: len(sent_to(world, room.id)) == 2)
+    assert "Outbox" in sent_to(world, room.id)[-1].message  # the account owner is an operator
+
+    stop.set()
+    await asyncio.wait_for(task, 10)
