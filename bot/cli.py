@@ -32,9 +32,9 @@ from bot.commands import (
     match,
     replay,
     rules,
-    run,
     status,
 )
+from bot.commands import run as run_command
 from bot.commands.context import CommandContext
 from bot.errors import ChanwatchError, UsageError
 from storage.errors import StorageError
@@ -42,7 +42,7 @@ from storage.errors import StorageError
 Handler = Callable[[argparse.Namespace, CommandContext], Coroutine[Any, Any, int]]
 
 COMMANDS: tuple[ModuleType, ...] = (
-    run,
+    run_command,
     login,
     demo,
     status,
