@@ -46,6 +46,7 @@ class Settings:
     backfill: Backfill = field(default_factory=Backfill)
     retention_days: int = 30
     health_port: int | None = None
+    health_host: str = "127.0.0.1"
     api_id: int | None = None
     api_hash: str | None = field(default=None, repr=False)
     bot_token: str | None = field(default=None, repr=False)
@@ -177,6 +178,7 @@ def load_settings(
         retention_days=r.get("RETENTION_DAYS", _positive, "a whole number of days, at least 1")
         or defaults.retention_days,
         health_port=r.get("HEALTH_PORT", _port, "a TCP port number between 1 and 65535"),
+        health_host=r.raw("HEALTH_HOST") or defaults.health_host,
     )
     if telegram:
         settings = _with_telegram(r, settings)
