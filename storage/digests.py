@@ -132,10 +132,31 @@ async def unknown_rules(db: Database, names: Sequence[str]) -> list[str]:
     return sorted(str(r[0]) for r in rows)
 
 
-async def sends_empty(db: Database, chat_id: int) -> bool:
-    """Whether the chat asked for "nothing new" rather than silence on an empty period."""
-    row = await db.fetchone("SELECT digest_empty FROM subscribers WHERE chat_id = ?", (chat_id,))
-    return bool(row and row[0])
+@dataclass(frozen=True, slots=True)
+class DigestState:
+    """What the scheduler needs to know about a chat's digests beyond its settings."""
+
+    chat_id: int
+    last_digest_at: datetime | None
+    subscribed_at: datetime | None  # its oldest current subscription
+    send_empty: bool  # "nothing new" rather than silence on an empty period
+
+
+async def digest_state(db: Database, chat_id: int) -> DigestState | None:
+    row = await db.fetchone(
+        "SELECT s.chat_id, s.last_digest_at, s.digest_empty,"
+        " (SELECT MIN(created_at) FROM subscriptions t WHERE t.chat_id = s.chat_id) AS since"
+        " FROM subscribers s WHERE s.chat_id = ?",
+        (chat_id,),
+    )
+    if row is None:
+        return None
+    return DigestState(
+        chat_id=row["chat_id"],
+        last_digest_at=None if row["last_digest_at"] is None else from_ts(row["last_digest_at"]),
+        subscribed_at=None if row["since"] is None else from_ts(row["since"]),
+        send_empty=bool(row["digest_empty"]),
+    )
 
 
 async def set_sends_empty(db: Database, chat_id: int, send: bool) -> None:
