@@ -340,6 +340,8 @@ class _Parser:
             raise QueryError(f"dangling {previous.text}: it needs a term after it", previous.column)
         if token.kind == ")":
             raise QueryError("unbalanced parenthesis: nothing to close", token.column)
+        if previous is not None and previous.kind == "(":
+            raise QueryError("unbalanced parenthesis: '(' is never closed", previous.column)
         raise QueryError("empty query", token.column)  # pragma: no cover - caught earlier
 
     def _check_depth(self, extra: int, token: _Token) -> None:

@@ -1,0 +1,235 @@
+"""Matching through the public RuleSet: morphology, syntax rows, evasion, spans, errors."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.errors import ChanwatchError, RuleError
+from bot.matching import RuleSet
+
+
+def matches(query: str, text: str) -> bool:
+    return bool(RuleSet.compile([("r", query)]).match(text))
+
+
+CASES = [
+    # word: any inflection, by lemma (ru, uk) or stem (en)
+    ("Курск", "Удар по Курску ночью", True),
+    ("Курск", "под Курском", True),
+    ("Курск", "в Курске", True),
+    ("Курщина", "ситуация на Курщине", True),
+    ("Курщина", "бої на Курщині", True),
+    ("Харків", "вибухи у Харкові", True),
+    ("дрон", "збили п'ять дронів", True),
+    ("дрон", "сбили пять дронов", True),
+    ("drone", "two drones were shot down", True),
+    ("drone", "the area was droned all night", True),
+    ("мобилизация", "новая волна мобилизации", True),
+    ("Курск", "Курчатов", False),
+    ("drone", "dronescape", False),
+    # Deliberate: the adjective is a different lemma; ask for it with OR or a prefix.
+    ("Курск", "в Курской области", False),
+    ("Курск OR курский", "в Курской области", True),
+    ("курск*", "в Курской области", True),
+    # evasion
+    ("Курск", "КУРСК", True),
+    ("Курск", "Kурске с латинской K", True),
+    ("Курск", "Кур\u200bске", True),
+    ("Курск", "Кур\u00adске", True),
+    ("Курск", "Ку\u0301рске", True),
+    ("Харків", "Хapкiв", True),
+    ("об'єкт", "уражено обʼєкт", True),
+    ("ёжик", "ежика", True),
+    ("ежик", "Ёжика", True),
+    ("КНДР", "#КНДР отправила войска", True),
+    # phrase: consecutive, in order, each word inflected
+    ('"северокорейские военные"', "северокорейских военных заметили", True),
+    ('"северокорейские военные"', "военные северокорейские", False),
+    ('"северокорейские военные"', "северокорейские и военные", False),
+    ('"North Korean"', "North-Korean troops", True),
+    ("north-korean", "north korean troops", True),
+    ('"North Korean troops"', "north korean troop movements", True),
+    # =exact
+    ("=Курск", "Курск", True),
+    ("=Курск", "Курске", False),
+    ("=drones", "drone", False),
+    # prefix
+    ("бурят*", "в Бурятии", True),
+    ("бурят*", "буряты", True),
+    ("бурят*", "Забурятье", False),
+    # regex, over normalized text
+    (r"/\d+ км/", "в 15 км от границы", True),
+    (r"/\d+ км/", "в пятнадцати км", False),
+    (r"/курск\pL*/", "КУРСКОЙ", True),
+    (r"/курск\b/", "курские", False),
+    # AND, implicit AND, OR
+    ("КНДР AND Курск", "войска КНДР под Курском", True),
+    ("КНДР Курск", "войска КНДР под Курском", True),
+    ("КНДР Курск", "войска КНДР", False),
+    ("КНДР OR Курск", "войска КНДР", True),
+    # NOT and -term
+    ("Курск NOT учения", "под Курском", True),
+    ("Курск NOT учения", "учения под Курском", False),
+    ("Курск -учения", "учений под Курском не было", False),
+    ("Курск -(учения OR маневры)", "маневры у Курска", False),
+    # precedence: NOT, NEAR, AND, OR
+    ("a OR b c", "a", True),
+    ("a OR b c", "b", False),
+    ("(a OR b) c", "a", False),
+    ("a -b OR c", "a b", False),
+    ("a -b OR c", "a b c", True),
+]
+
+
+@pytest.mark.parametrize(("query", "text", "expected"), CASES)
+def test_query_against_text(query: str, text: str, expected: bool) -> None:
+    assert matches(query, text) is expected
+
+
+@pytest.mark.parametrize(
+    ("between", "distance", "expected"),
+    [(0, 0, True), (1, 0, False), (3, 3, True), (4, 3, False)],
+)
+def test_near_allows_at_most_n_words_between_in_either_order(
+    between: int, distance: int, expected: bool
+) -> None:
+    filler = ["и"] * between
+    query = f"дрон NEAR/{distance} Курск"
+    assert matches(query, " ".join(["дроны", *filler, "Курск"])) is expected
+    assert matches(query, " ".join(["Курском", *filler, "дроны"])) is expected
+
+
+def test_near_with_phrases_and_or_groups() -> None:
+    query = '"North Korean" NEAR/2 (Kursk OR Курск)'
+    assert matches(query, "North Korean troops in Kursk")
+    assert matches(query, "под Курском north korean")
+    assert not matches(query, "North Korean soldiers were spotted far away near Kursk")
+
+
+def test_near_needs_two_different_words() -> None:
+    assert not matches("дрон NEAR/3 дрон*", "дрон")
+    assert matches("дрон NEAR/3 дрон*", "дрон и дроны")
+
+
+def test_ambiguous_word_matches_any_candidate_lemma() -> None:
+    assert matches("сталь", "цены на стали")
+    assert matches("стать", "они стали")
+
+
+def test_many_rules_sorted_and_only_matching_ones() -> None:
+    ruleset = RuleSet.compile(
+        [
+            ("z-kursk", "Курск OR Kursk"),
+            ("a-dprk", "(КНДР OR северокорейский) AND (Курск OR Курщина)"),
+            ("m-drone", "дрон"),
+        ]
+    )
+    assert ruleset.names == frozenset({"z-kursk", "a-dprk", "m-drone"})
+    found = ruleset.match("Северокорейские военные замечены под Курском")
+    assert [m.rule for m in found] == ["a-dprk", "z-kursk"]
+    assert ruleset.match("ничего интересного") == []
+
+
+def test_only_limits_the_rules_tried() -> None:
+    ruleset = RuleSet.compile([("kursk", "Курск"), ("drone", "дрон")])
+    text = "дрон над Курском"
+    assert [m.rule for m in ruleset.match(text, only={"drone"})] == ["drone"]
+    assert ruleset.match(text, only=frozenset()) == []
+
+
+def test_spans_and_words_point_into_the_original_text() -> None:
+    text = "🔥 Kурске и Кур\u200bске, а также KURSK!"
+    (found,) = RuleSet.compile([("k", "Курск OR Kursk")]).match(text)
+    assert [text[s:e] for s, e in found.spans] == ["Kурске", "Кур\u200bске", "KURSK"]
+    assert found.words == ("Kурске", "Кур\u200bске", "KURSK")
+
+
+def test_spans_survive_length_changing_normalization() -> None:
+    text = "ﬁnal Straße: Ку\u0301рск"
+    (found,) = RuleSet.compile([("k", "Курск final")]).match(text)
+    assert [text[s:e] for s, e in found.spans] == ["ﬁnal", "Ку\u0301рск"]
+
+
+def test_negated_and_absent_words_are_not_highlighted() -> None:
+    text = "дроны над Курском, учений нет"
+    (found,) = RuleSet.compile([("k", "(Курск OR Kursk) -маневры дрон")]).match(text)
+    assert found.words == ("дроны", "Курском")
+
+
+def test_regex_matches_are_highlighted() -> None:
+    text = "Удар в 15 км от Курска"
+    (found,) = RuleSet.compile([("k", r"/\d+ км/ Курск")]).match(text)
+    assert found.words == ("15 км", "Курска")
+
+
+def test_words_are_listed_once_in_text_order() -> None:
+    (found,) = RuleSet.compile([("d", "drone")]).match("Drone, drone, DRONES")
+    assert found.words == ("Drone", "drone", "DRONES")
+    assert len(found.spans) == 3
+
+
+def test_compile_raises_on_the_first_bad_rule_naming_it() -> None:
+    with pytest.raises(RuleError) as caught:
+        RuleSet.compile([("good", "Курск"), ("bad", '"Курск'), ("worse", "(")])
+    assert caught.value.rule == "bad"
+    assert str(caught.value) == "rule 'bad': unclosed quote at column 1"
+
+
+def test_compile_all_errors_returns_every_problem_and_the_good_rules() -> None:
+    ruleset, errors = RuleSet.compile_all_errors(
+        [("good", "Курск"), ("bad", '"Курск'), ("worse", "("), ("good", "Kursk")]
+    )
+    assert ruleset.names == frozenset({"good"})
+    assert [str(e) for e in errors] == [
+        "rule 'bad': unclosed quote at column 1",
+        "rule 'worse': unbalanced parenthesis: '(' is never closed at column 1",
+        "rule 'good' is defined more than once",
+    ]
+    assert all(isinstance(e, ChanwatchError) for e in errors)
+
+
+def test_empty_rule_set_matches_nothing() -> None:
+    assert RuleSet.compile([]).match("Курск") == []
+
+
+RULES = RuleSet.compile(
+    [
+        ("word", "Курск"),
+        ("phrase", '"North Korean"'),
+        ("prefix", "бурят*"),
+        ("exact", "=дрон"),
+        ("near", "дрон NEAR/2 Курск"),
+        ("not", "Курск -учения"),
+        ("regex", r"/\d+\s*км/"),
+        ("mixed", "(КНДР OR Kursk) AND NOT /spam/"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_matching_never_raises_on_any_unicode(text: str) -> None:
+    for found in RULES.match(text):
+        assert found.rule in RULES.names
+        for start, end in found.spans:
+            assert 0 <= start <= end <= len(text)
+        assert len(found.words) <= len(found.spans)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Kурске", "Кур\u200bск", "дрон", "North", "Korean", "КНДР", "5км", "Бурятии", "-"]
+        )
+        | st.text(max_size=3),
+        max_size=12,
+    )
+)
+def test_spans_always_cover_matched_words(parts: list[str]) -> None:
+    text = " ".join(parts)
+    for found in RULES.match(text):
+        for start, end in found.spans:
+            assert text[start:end].strip()
