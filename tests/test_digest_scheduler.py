@@ -1,0 +1,231 @@
+"""The digest scheduler over a real database with an explicit clock: jobs follow settings,
+a digest missed while down goes out once after a restart, a fire never queues twice, and
+empty periods stay silent unless the chat asked otherwise.
+
+The sample day is 27 October 2024, the night Kyiv left summer time (03:00 EEST → 02:00 EET),
+so "08:00" and "20:00" Kyiv are 06:00 and 18:00 UTC that day."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.digest.schedule import parse_schedule
+from bot.digest.scheduler import DigestScheduler, digest_period
+from bot.digest.service import MAX_PERIOD
+from bot.errors import ChanwatchError
+from bot.pipeline.ingest import Pipeline
+from bot.pipeline.model import IncomingMessage
+from storage import digests, messages, outbox, subscribers
+from storage.clock import to_ts
+from storage.database import Database
+from storage.outbox import OutboxItem
+from tests.digest_dataset import SVODKI, T0, add_subscriber, store_day
+
+KYIV = ZoneInfo("Europe/Kyiv")
+CHAT = 501
+MORNING = T0  # 08:00 Kyiv
+EVENING = T0 + timedelta(hours=12)  # 20:00 Kyiv
+TWICE_A_DAY = "daily 08:00,20:00"
+
+Factory = Callable[..., DigestScheduler]
+
+
+@pytest.fixture
+async def schedulers(db: Database) -> AsyncIterator[Factory]:
+    """Build schedulers over the test database at a fixed ``now``; all stopped at the end."""
+    made: list[DigestScheduler] = []
+
+    def make(now: datetime, **kw: object) -> DigestScheduler:
+        scheduler = DigestScheduler(db, default_zone=KYIV, now=lambda: now, **kw)  # type: ignore[arg-type]
+        made.append(scheduler)
+        return scheduler
+
+    yield make
+    for scheduler in made:
+        await scheduler.stop()
+
+
+async def digest_rows(db: Database, chat_id: int = CHAT) -> list[OutboxItem]:
+    return [item for item in await outbox.list_items(db, chat_id=chat_id) if item.kind == "digest"]
+
+
+async def last_digest(db: Database, chat_id: int = CHAT) -> datetime | None:
+    state = await digests.digest_state(db, chat_id)
+    assert state is not None
+    return state.last_digest_at
+
+
+async def test_missed_digest_is_sent_once_after_restart_covering_the_gap(
+    db: Database, schedulers: Factory
+) -> None:
+    await store_day(db)
+    await add_subscriber(db, CHAT, "all", schedule=TWICE_A_DAY, timezone="Europe/Kyiv")
+    await digests.mark_digest_sent(db, CHAT, MORNING - timedelta(days=3))  # then went down
+
+    first = schedulers(EVENING + timedelta(hours=2, minutes=30))
+    (run,) = await first.start()
+    assert (run.period.since, run.period.until) == (MORNING - timedelta(days=3), EVENING)
+    assert run.hits == 6  # the whole gap, including the post from two days before
+    rows = await digest_rows(db)
+    assert [r.dedup_key for r in rows] == [f"digest:{CHAT}:{to_ts(EVENING)}:0"]
+    # 06:00 UTC on the 24th was still summer time in Kyiv
+    assert "<b>Digest</b> 24 Oct 09:00 – 27 Oct 20:00 (Europe/Kyiv)" in rows[0].body
+    assert await last_digest(db) == EVENING
+    await first.stop()
+
+    again = schedulers(EVENING + timedelta(hours=3))  # a second restart the same evening
+    assert await again.start() == []
+    assert len(await digest_rows(db)) == 1
+    await again.stop()
+
+    next_day = schedulers(MORNING + timedelta(days=1, minutes=5))
+    (run,) = await next_day.start()
+    assert (run.period.since, run.period.until) == (EVENING, MORNING + timedelta(days=1))
+    assert run.hits == 0 and run.parts == 0  # nothing new, and silence was asked for
+    assert await last_digest(db) == MORNING + timedelta(days=1)
+
+
+async def test_a_chat_that_never_had_a_digest_is_owed_one_only_if_subscribed_before(
+    db: Database, schedulers: Factory
+) -> None:
+    await store_day(db)
+    await add_subscriber(db, CHAT, "rule:dprk-kursk", schedule=TWICE_A_DAY)
+    await add_subscriber(db, CHAT + 1, "rule:dprk-kursk", schedule=TWICE_A_DAY)
+    await db.execute("UPDATE subscriptions SET created_at = ? WHERE chat_id = ?", (to_ts(T0), CHAT))
+    await db.execute(
+        "UPDATE subscriptions SET created_at = ? WHERE chat_id = ?",
+        (to_ts(EVENING + timedelta(hours=1)), CHAT + 1),
+    )
+    runs = await schedulers(EVENING + timedelta(hours=2)).start()
+    assert [(r.chat_id, r.period.since, r.period.until, r.hits) for r in runs] == [
+        (CHAT, MORNING, EVENING, 3)  # a first digest covers one schedule interval
+    ]
+
+
+async def test_a_fire_never_queues_twice_even_when_runs_race(
+    db: Database, schedulers: Factory
+) -> None:
+    await store_day(db)
+    await add_subscriber(db, CHAT, "rule:belgorod", schedule=TWICE_A_DAY)
+    await digests.mark_digest_sent(db, CHAT, MORNING)
+    now = EVENING + timedelta(seconds=1)
+    one, other = schedulers(now), schedulers(now)
+    await one.reload()
+    await other.reload()
+    results = await asyncio.gather(
+        one.run_digest(CHAT), one.run_digest(CHAT), other.run_digest(CHAT)
+    )
+    first, second, _ = results
+    assert first is not None and first.parts == 1
+    assert second is None  # waited for the first, then found the fire covered
+    rows = await digest_rows(db)
+    assert len(rows) == len({r.dedup_key for r in rows}) == 1
+    assert await last_digest(db) == EVENING
+    job = one.scheduler.get_job(f"digest:{CHAT}")
+    assert job is not None and job.max_instances == 1 and job.coalesce is True
+
+
+async def test_jobs_are_rebuilt_when_settings_change(db: Database, schedulers: Factory) -> None:
+    await add_subscriber(db, CHAT, "all", schedule="daily 08:00", timezone="Europe/Kyiv")
+    await add_subscriber(db, CHAT + 1, schedule="every 6h")  # no subscriptions: no digest
+    await add_subscriber(db, CHAT + 2, "all", schedule="off")
+    scheduler = schedulers(EVENING)
+    await scheduler.start()
+
+    def digest_jobs() -> dict[str, str]:
+        """Job id → its trigger's fields and time zone."""
+        return {
+            job.id: f"{job.trigger} {job.trigger.timezone}"
+            for job in scheduler.scheduler.get_jobs()
+            if job.id.startswith("digest:")
+        }
+
+    assert list(digest_jobs()) == [f"digest:{CHAT}"]
+    assert "hour='8'" in digest_jobs()[f"digest:{CHAT}"]
+    assert "Europe/Kyiv" in digest_jobs()[f"digest:{CHAT}"]
+
+    await subscribers.set_digest_schedule(db, CHAT, "every 6h")
+    await subscribers.set_timezone(db, CHAT, "America/New_York")
+    await subscribers.subscribe(db, CHAT + 1, "tag:ua")
+    await subscribers.set_digest_schedule(db, CHAT + 2, "weekly mon 09:00")
+    await scheduler.reload()
+    jobs = digest_jobs()
+    assert sorted(jobs) == [f"digest:{CHAT}", f"digest:{CHAT + 1}", f"digest:{CHAT + 2}"]
+    assert "hour='*/6'" in jobs[f"digest:{CHAT}"] and "America/New_York" in jobs[f"digest:{CHAT}"]
+    assert "day_of_week='mon'" in jobs[f"digest:{CHAT + 2}"]
+
+    await subscribers.set_digest_schedule(db, CHAT, "off")
+    await subscribers.deactivate(db, CHAT + 1, "blocked the bot")
+    await scheduler.reload()
+    assert list(digest_jobs()) == [f"digest:{CHAT + 2}"]
+
+
+async def test_empty_period_is_silent_unless_nothing_new_was_asked_for(
+    db: Database, schedulers: Factory
+) -> None:
+    await store_day(db)
+    for chat_id in (CHAT, CHAT + 1):
+        await add_subscriber(db, chat_id, "rule:belgorod", schedule=TWICE_A_DAY)
+        await digests.mark_digest_sent(db, chat_id, EVENING)
+    await digests.set_sends_empty(db, CHAT + 1, True)
+    scheduler = schedulers(MORNING + timedelta(days=1))
+    await scheduler.reload()
+    silent = await scheduler.run_digest(CHAT)
+    told = await scheduler.run_digest(CHAT + 1)
+    assert silent is not None and silent.parts == 0
+    assert await digest_rows(db, CHAT) == []
+    assert await last_digest(db, CHAT) == MORNING + timedelta(days=1)
+    assert told is not None and told.parts == 1
+    (row,) = await digest_rows(db, CHAT + 1)
+    assert row.body.startswith("Nothing new since 27 Oct 20:00")
+
+
+async def test_service_jobs_prune_and_sweep_and_survive_failures(
+    db: Database, schedulers: Factory
+) -> None:
+    await store_day(db)
+    await Pipeline(db).ingest(
+        [
+            IncomingMessage(SVODKI, 1, T0 - timedelta(days=5), "Погода в Сумах: дождь."),
+            IncomingMessage(SVODKI, 50, T0 + timedelta(days=3), "Погода в Сумах: снег."),
+        ]
+    )
+    swept: list[int] = []
+
+    async def sweep() -> None:
+        swept.append(1)
+        if len(swept) > 1:
+            raise ChanwatchError("reader offline")
+
+    before = await messages.count(db)
+    scheduler = schedulers(T0 + timedelta(days=32), retention=timedelta(days=30), sweep=sweep)
+    await scheduler.start()
+    ids = {job.id for job in scheduler.scheduler.get_jobs()}
+    assert {"prune", "sweep", "settings"} <= ids
+    prune_job, sweep_job = (
+        scheduler.scheduler.get_job("prune"),
+        scheduler.scheduler.get_job("sweep"),
+    )
+    assert prune_job is not None and sweep_job is not None
+    await prune_job.func()
+    # only the old post without hits goes; older posts with hits are kept as evidence
+    assert await messages.count(db) == before - 1
+    await sweep_job.func()
+    await sweep_job.func()  # fails, logged, not raised
+    assert swept == [1, 1]
+
+
+def test_period_of_a_fire() -> None:
+    schedule = parse_schedule(TWICE_A_DAY)
+    assert digest_period(schedule, KYIV, EVENING, None) is not None
+    first = digest_period(schedule, KYIV, EVENING, None)
+    assert first is not None and (first.since, first.until) == (MORNING, EVENING)
+    assert digest_period(schedule, KYIV, EVENING, EVENING) is None
+    assert digest_period(schedule, KYIV, EVENING, EVENING + timedelta(hours=1)) is None
+    long_ago = digest_period(schedule, KYIV, EVENING, EVENING - timedelta(days=900))
+    assert long_ago is not None and long_ago.since == EVENING - MAX_PERIOD
