@@ -102,6 +102,7 @@ def read_all(data: bytes) -> None:
         else:
             return
     assert error.startswith(str(path))  # a message that names the file, not a traceback
+    assert "\n" not in error, "one line, even when a chat name carries a newline"
 
 
 @FUZZ

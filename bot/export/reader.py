@@ -13,6 +13,7 @@ ijson picks the fastest parser installed (the ``yajl2_c`` C extension, shipped i
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -65,7 +66,9 @@ class _Chat:
     def label(self) -> str:
         name = self.fields.get("name")
         if isinstance(name, str):
-            return f'chat "{name}"'
+            # JSON quoting escapes newlines and control characters a hostile name could carry,
+            # so the error stays one line.
+            return f"chat {json.dumps(name[:80], ensure_ascii=False)}"
         return f"chat id {self.fields['id']}" if "id" in self.fields else "an unnamed chat"
 
     def decide(self, path: str) -> None:
