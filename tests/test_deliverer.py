@@ -11,6 +11,7 @@ import pytest
 from telethon import TelegramClient, errors, types
 from telethon.tl.functions.messages import SendMessageRequest
 
+from bot.ops.metrics import Metrics
 from bot.telegram.deliverer import Deliverer
 from bot.telegram.sender import TelethonSender
 from storage import outbox, subscribers
@@ -192,3 +193,28 @@ async def test_crash_between_send_and_mark_resends_only_that_row_once(
     await asyncio.wait_for(task, 5)
     assert texts_to(world, olena.id) == ["delivered", "in flight", "in flight", "queued"]
     assert {r.status for r in await outbox.list_items(db)} == {"sent"}
+
+
+async def test_metrics_count_sent_failed_and_flood_wait_seconds(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    olena, taras = world.add_user("Олена"), world.add_user("Тарас")
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "one", "two")
+    world.fail(SendMessageRequest, errors.FloodWaitError, capture=7)
+    metrics = Metrics()
+    deliverer = Deliverer(db, TelethonSender(bot), clock=clock, metrics=metrics)
+    await deliverer.deliver_due()
+    forget_flood_waits(bot)
+    await queue(db, clock, taras.id, "blocked")
+    world.fail(
+        SendMessageRequest, errors.UserIsBlockedError, when=lambda r: r.peer.user_id == taras.id
+    )
+    await drain(deliverer)
+
+    def sample(name: str, **labels: str) -> float | None:
+        return metrics.registry.get_sample_value(name, labels)
+
+    assert sample("chanwatch_messages_sent_total", kind="alert") == 2
+    assert sample("chanwatch_send_failures_total", kind="alert") == 1
+    assert sample("chanwatch_flood_wait_seconds_total", method="messages.SendMessage") == 7

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.logs import fields
+from bot.ops.metrics import Metrics
 from bot.ratelimit import KeyedBuckets, TokenBucket
 from bot.telegram.sender import ChatGone, DeliveryError, FloodWait, Undeliverable
 from storage import outbox, subscribers
@@ -34,6 +35,7 @@ GROUP_PER_MINUTE = 20
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_S = 600
 IDLE_POLL_S = 5.0
+SEND_METHOD = "messages.SendMessage"  # the API method a FloodWait is counted against
 
 
 class MessageSender(Protocol):
@@ -55,10 +57,12 @@ class Deliverer:
         per_second: float = GLOBAL_PER_SECOND,
         group_per_minute: int = GROUP_PER_MINUTE,
         max_attempts: int = MAX_ATTEMPTS,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.sender = sender
         self.clock = clock or SystemClock()
+        self.metrics = metrics
         self.max_attempts = max_attempts
         self._overall = TokenBucket(per_second, per_second, self.clock.monotonic)
         self._groups: KeyedBuckets[int] = KeyedBuckets(
@@ -124,13 +128,22 @@ class Deliverer:
         except Undeliverable as bad:
             log.error("message refused", extra=fields(chat=row.chat_id, row=row.id, why=bad.reason))
             await outbox.mark_failed(self.db, row.id, bad.reason)
+            self._failed(row)
         except DeliveryError as error:
             await self._retry(row, error.reason)
         else:
             await outbox.mark_sent(self.db, row.id, message_id)
+            if self.metrics is not None:
+                self.metrics.alert_sent(row.kind)
+
+    def _failed(self, row: OutboxItem) -> None:
+        if self.metrics is not None:
+            self.metrics.send_failed(row.kind)
 
     async def _flood_wait(self, row: OutboxItem, wait: FloodWait) -> None:
         log.warning("flood wait", extra=fields(chat=row.chat_id, seconds=wait.seconds))
+        if self.metrics is not None:
+            self.metrics.flood_wait(wait.seconds, SEND_METHOD)
         until = self.clock.now() + timedelta(seconds=wait.seconds)
         await outbox.mark_retry(
             self.db, row.id, error=wait.reason, not_before=until, count_attempt=False
@@ -143,12 +156,14 @@ class Deliverer:
         async with self.db.transaction():
             await outbox.fail_chat(self.db, row.chat_id, reason)
             await subscribers.deactivate(self.db, row.chat_id, reason)
+        self._failed(row)  # the row that failed; the chat's later rows were never tried
 
     async def _retry(self, row: OutboxItem, reason: str) -> None:
         attempts = row.attempts + 1
         if attempts >= self.max_attempts:
             log.error("giving up", extra=fields(chat=row.chat_id, row=row.id, why=reason))
             await outbox.mark_failed(self.db, row.id, f"{reason} (after {attempts} attempts)")
+            self._failed(row)
             return
         log.info("will retry", extra=fields(chat=row.chat_id, row=row.id, why=reason))
         await outbox.mark_retry(
