@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,13 @@ def test_bad_input_is_one_line_without_traceback(
     assert code != 0 and out == ""
     assert err.startswith("chanwatch: error:") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_demo_ends_with_the_sample_digest_folding_reposts_across_channels(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--db", str(tmp_path / "demo.db"), "demo"], environ={}, stdout=out, stderr=err)
+    assert (code, err.getvalue()) == (0, "")
+    digest = out.getvalue().split("\nDigest ", 1)[1]
+    assert digest.startswith("25 Oct 00:00 – 29 Oct 00:00 (UTC)")
+    assert re.search(r"\* [2-9] posts in [2-9] channels; first ", digest)
+    assert "also Прикордонний вісник https://t.me/prykordonnyi_visnyk/" in digest

@@ -17,6 +17,7 @@ from bot.alerts import channel_name
 from bot.commands.context import CommandContext
 from bot.commands.hits import channel_of
 from bot.commands.replay import summary_lines
+from bot.digest.service import render_demo_digest
 from bot.pipeline.replay import replay_export
 from bot.sample import EXPORT_PATH, SAMPLE_CHANNELS, WATCHLIST_PATH
 from bot.watchlist import read_watchlist
@@ -72,7 +73,12 @@ async def show_hits(db: Database, out: TextIO) -> None:
         )
 
 
-SECTIONS: tuple[Section, ...] = (load_sample, show_hits)
+async def show_digest(db: Database, out: TextIO) -> None:
+    """The whole sample as one digest: reposts across the sample's channels fold into stories."""
+    print(f"\n{await render_demo_digest(db)}", file=out)
+
+
+SECTIONS: tuple[Section, ...] = (load_sample, show_hits, show_digest)
 
 
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:

@@ -219,7 +219,7 @@ class DigestScheduler:
             plan = self.plans.get(chat_id)
             subscriber = await subscribers.get(self.db, chat_id)
             state = await digests.digest_state(self.db, chat_id)
-            if plan is None or subscriber is None or state is None:
+            if plan is None or subscriber is None or not subscriber.active or state is None:
                 return None
             until = previous_fire(plan.schedule, plan.zone, now)
             if until is None:

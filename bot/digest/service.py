@@ -225,7 +225,7 @@ async def digest_for_chat(
     )
 
 
-async def render_demo_digest(db: Database, tz: ZoneInfo) -> str:
+async def render_demo_digest(db: Database, tz: ZoneInfo = UTC_ZONE) -> str:
     """The text digest of every stored hit, for ``chanwatch demo``'s closing page."""
     span = await digests.hit_dates(db)
     if span is None:
