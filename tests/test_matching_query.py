@@ -89,6 +89,18 @@ def test_operators_are_upper_case_only_so_english_or_stays_a_word() -> None:
         ("Курск /(a/", "regex is not valid: missing ): (a", 7),
         (r"Курск /(?=x)/", "regex is not valid: invalid perl operator: (?=", 7),
         ("Курск /abc", "unclosed regex (no closing '/')", 7),
+        (
+            r"Курск /курск\b/",
+            r"regex is not valid: \b only knows ASCII letters in RE2;"
+            r" use \pL for any letter, \PL for a non-letter",
+            13,
+        ),
+        (
+            r"/[\w]+/",
+            r"regex is not valid: \w only knows ASCII letters in RE2;"
+            r" use \pL for any letter, \PL for a non-letter",
+            3,
+        ),
         ("Курск //", "empty regex", 7),
         ("дрон NEAR/2 (a b)", "NEAR works on words, phrases and OR groups of them", 6),
         ("-Курск", "the query matches by absence alone; add a word the message must contain", 1),

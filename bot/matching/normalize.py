@@ -3,9 +3,8 @@
 Why it looks the way it does: a ~300-character message must normalize in a few microseconds,
 so the common case is a handful of C-level passes over the whole string (NFKC quick check,
 ``casefold``, one character-class search, ``str.replace``). The per-character work (invisible
-characters, stress marks, apostrophe variants, homoglyph folding) runs only when a search has
-shown that the message needs it (notes/matching.md measured ``str.translate`` as the largest
-single cost otherwise).
+characters, stress marks, apostrophe variants) runs only when a search has shown that the
+message needs it (notes/matching.md measured ``str.translate`` as the largest single cost).
 
 Steps, in order: NFKC, case folding (and NFKC again when folding produced unnormalized text),
 removal of invisible characters and the combining acute accent (stress marks; other combining
@@ -14,8 +13,9 @@ look-alike letters folded to the dominant script of a word that mixes both scrip
 character can let its neighbours compose under NFKC, so the rare path repeats until stable:
 ``normalize`` is idempotent.
 
-Every step except NFKC/casefold expansions and removals maps one character to one character;
-``alignment`` exploits that to map offsets back to the original text cheaply.
+Homoglyph folding is a per-word step (``fold_word``) so the matcher can apply it once per
+distinct word, when it first sees it, instead of searching every message for mixed words;
+``normalize`` applies it to the whole text for everything else (regexes, highlighting).
 """
 
 from __future__ import annotations

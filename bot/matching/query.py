@@ -122,6 +122,8 @@ def regex_options() -> re2.Options:
 _Kind = Literal["term", "(", ")", "AND", "OR", "NOT", "NEAR", "end"]
 _DELIMITERS = frozenset('()"')
 _NEAR = re.compile(r"NEAR/(\d+)")
+# RE2's \w and \b are ASCII-only: on Cyrillic text they silently never match, so refuse them.
+_ASCII_ONLY_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*(\\[wWbB])")
 
 
 @dataclass(frozen=True)
@@ -180,10 +182,18 @@ class _Lexer:
             i += 2 if src[i] == "\\" else 1
         if i >= len(src):
             raise QueryError("unclosed regex (no closing '/')", column)
-        pattern = src[self.pos + 1 : i].replace("\\/", "/")
+        body_start = self.pos + 1
+        pattern = src[body_start:i].replace("\\/", "/")
         self.pos = i + 1
         if not pattern:
             raise QueryError("empty regex", column)
+        ascii_only = _ASCII_ONLY_ESCAPE.search(src, body_start, i)
+        if ascii_only is not None:
+            raise QueryError(
+                f"regex is not valid: {ascii_only.group(1)} only knows ASCII letters in RE2;"
+                r" use \pL for any letter, \PL for a non-letter",
+                ascii_only.start(1) + 1,
+            )
         try:
             compiled = re2.compile(pattern, regex_options())
         except re2.error as exc:
