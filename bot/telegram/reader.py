@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from telethon import TelegramClient, errors, events, types
 
 from bot.config import Backfill
+from bot.ops.metrics import Metrics
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from bot.telegram import history
 from bot.telegram.convert import to_incoming
@@ -107,6 +108,7 @@ class Reader:
         *,
         clock: Callable[[], datetime] = _utcnow,
         sleep: Sleep | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._client = client
         self._db = db
@@ -114,6 +116,7 @@ class Reader:
         self._options = options or ReaderOptions()
         self._clock = clock
         self._sleep = sleep or self._interruptible_sleep
+        self._metrics = metrics
         self._watched: dict[int, _Watched] = {}  # internal channel id -> state
         self._by_telegram_id: dict[int, _Watched] = {}
         self._work: deque[_Live | _Sync | _Stop] = deque()
@@ -127,6 +130,8 @@ class Reader:
     async def start(self) -> None:
         """Listen for updates, then sync every watched channel before trusting them."""
         self._client.add_event_handler(self._on_update, events.Raw(types=list(LIVE_UPDATES)))
+        if self._metrics is not None:
+            self._metrics.reader_connected(self._client.is_connected())
         self._push(_Sync())
         self._tasks = [
             asyncio.create_task(self._worker(), name="chanwatch-reader"),
@@ -146,6 +151,8 @@ class Reader:
                 worker.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._client.remove_event_handler(self._on_update)
+        if self._metrics is not None:
+            self._metrics.reader_connected(False)
 
     def request_sync(self) -> None:
         """The watch list changed (``/watch``, ``/unwatch``, ``apply``): pick it up now."""
@@ -167,6 +174,8 @@ class Reader:
         self._wake.set()
 
     async def _on_update(self, update: Any) -> None:
+        if self._metrics is not None:
+            self._metrics.update_seen(self._clock())
         if _channel_of(update) in self._by_telegram_id:
             self._push(_Live(update))
 
@@ -250,17 +259,21 @@ class Reader:
         for watched in ready:
             top = tops.get(watched.row.telegram_id or 0) if tops is not None else None
             if top is not None and watched.high_water and top <= watched.high_water:
-                watched.trusted = True
+                self._caught_up(watched)
                 await self._mark_ok(watched)
                 continue
             await self._guarded(watched, self._catch_up)
         self._next_sweep = asyncio.get_running_loop().time() + self._options.sweep_every
         await service_state.put(self._db, "reader_heartbeat", self._clock().isoformat())
+        if self._metrics is not None:
+            self._metrics.update_seen(self._clock())
 
     async def _reload(self) -> None:
         rows = {row.id: row for row in await channels.list_channels(self._db, watched_only=True)}
         for channel_id in set(self._watched) - set(rows):
-            del self._watched[channel_id]
+            gone = self._watched.pop(channel_id)
+            if self._metrics is not None:
+                self._metrics.forget_channel(_label(gone.row))
         for row in rows.values():
             known = self._watched.get(row.id)
             if known is None:
@@ -299,6 +312,7 @@ class Reader:
             try:
                 return await history.top_messages(self._client, peers)
             except errors.FloodWaitError as error:
+                self._count_flood(error)
                 if error.seconds > self._options.short_flood:
                     log.warning("dialog check flood-limited for %s s", error.seconds)
                     return None
@@ -349,8 +363,13 @@ class Reader:
                 self._client, peer, watched.high_water, page_wait=self._options.page_wait
             ):
                 await self._store(watched, chunk)
-        watched.trusted = True
+        self._caught_up(watched)
         await self._mark_ok(watched)
+
+    def _caught_up(self, watched: _Watched) -> None:
+        watched.trusted = True
+        if self._metrics is not None:
+            self._metrics.lag(_label(watched.row), 0)
 
     async def _backfill(self, watched: _Watched, peer: types.InputPeerChannel) -> None:
         depth = self._options.backfill
@@ -384,6 +403,9 @@ class Reader:
                 await self._sink.ingest(incoming)
             await channels.advance_high_water(self._db, watched.row.id, top)
         watched.high_water = max(watched.high_water, top)
+        if self._metrics is not None and incoming:
+            newest = max(m.date for m in incoming)
+            self._metrics.lag(_label(watched.row), (self._clock() - newest).total_seconds())
 
     async def _mark_ok(self, watched: _Watched) -> None:
         if watched.row.state != "ok" or watched.row.wait_until is not None:
@@ -399,6 +421,7 @@ class Reader:
                 await step(watched)
                 return
             except errors.FloodWaitError as error:
+                self._count_flood(error)
                 if error.seconds <= self._options.short_flood:
                     log.info("waiting %s s (FloodWait) for %s", error.seconds, _name(watched))
                     await self._sleep(error.seconds)
@@ -417,6 +440,11 @@ class Reader:
                 return
             except (ConnectionError, OSError) as error:
                 raise _Offline(str(error)) from error
+
+    def _count_flood(self, error: errors.FloodWaitError) -> None:
+        if self._metrics is not None:
+            method = type(error.request).__name__ if error.request is not None else "unknown"
+            self._metrics.flood_wait(error.seconds, method)
 
     async def _wait(self, watched: _Watched, seconds: int) -> None:
         until = self._clock() + timedelta(seconds=seconds)
@@ -497,8 +525,12 @@ class Reader:
                     return
                 for watched in self._watched.values():
                     watched.trusted = False
+                if self._metrics is not None:
+                    self._metrics.reader_connected(False)
                 log.warning("disconnected from Telegram; reconnecting")
                 if await self._reconnect():
+                    if self._metrics is not None:
+                        self._metrics.reader_connected(True)
                     self._push(_Sync())
         finally:
             stopping.cancel()
@@ -542,3 +574,8 @@ def _channel_of(update: Any) -> int | None:
 
 def _name(watched: _Watched) -> str:
     return watched.row.display_name
+
+
+def _label(row: Channel) -> str:
+    """The metrics label of a channel: the operator's ref, which a rename does not change."""
+    return row.ref or str(row.telegram_id)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from telethon import TelegramClient
 
 from bot.config import Backfill
-from bot.telegram.reader import Reader, ReaderOptions
+from bot.ops.metrics import Metrics
+from bot.telegram.reader import Ingest, Reader, ReaderOptions
 from bot.telegram.refs import parse_channel_ref
 from storage import channels
 from storage.database import Database
@@ -19,7 +22,8 @@ from tests.faketg.world import FakeTelegram
 
 @dataclass
 class Clock:
-    """Wall time for the reader; sleeps advance it instead of waiting."""
+    """Wall time for the reader; sleeps advance it instead of waiting (yielding once, so a
+    retry loop on this clock lets the rest of the test run)."""
 
     now: datetime
     slept: list[float] = field(default_factory=list)
@@ -30,17 +34,21 @@ class Clock:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += timedelta(seconds=seconds)
+        await asyncio.sleep(0)
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
 
 
+S = TypeVar("S", bound=Ingest)
+
+
 @dataclass
-class Harness:
+class Harness(Generic[S]):
     world: FakeTelegram
     db: Database
     client: TelegramClient
-    sink: RecordingIngest
+    sink: S
     reader: Reader
     clock: Clock
 
@@ -60,9 +68,35 @@ async def start_reader(
     refs: list[str],
     *,
     backfill: Backfill | None = None,
-    sink: RecordingIngest | None = None,
     sync: bool = True,
-) -> Harness:
+    metrics: Metrics | None = None,
+    reconnect_delays: tuple[float, ...] = (0.01,),
+) -> Harness[RecordingIngest]:
+    """The reader over a recording stand-in for the pipeline."""
+    return await start_reader_into(
+        RecordingIngest(),
+        world,
+        db,
+        refs,
+        backfill=backfill,
+        sync=sync,
+        metrics=metrics,
+        reconnect_delays=reconnect_delays,
+    )
+
+
+async def start_reader_into(
+    sink: S,
+    world: FakeTelegram,
+    db: Database,
+    refs: list[str],
+    *,
+    backfill: Backfill | None = None,
+    sync: bool = True,
+    metrics: Metrics | None = None,
+    reconnect_delays: tuple[float, ...] = (0.01,),
+) -> Harness[S]:
+    """The reader feeding ``sink`` (e.g. the real ``Pipeline``), on a clock the test controls."""
     for ref in refs:
         await channels.watch(db, parse_channel_ref(ref).canonical)
     clock = Clock(world.now)
@@ -71,12 +105,11 @@ async def start_reader(
         backfill=backfill or Backfill(messages=200),
         sweep_every=3600,
         album_wait=0.05,
-        reconnect_delays=(0.01,),
+        reconnect_delays=reconnect_delays,
         page_wait=0,
     )
-    recorder = sink or RecordingIngest()
-    reader = Reader(client, db, recorder, options, clock=clock, sleep=clock.sleep)
+    reader = Reader(client, db, sink, options, clock=clock, sleep=clock.sleep, metrics=metrics)
     await reader.start()
     if sync:
         await reader.sync()
-    return Harness(world, db, client, recorder, reader, clock)
+    return Harness(world, db, client, sink, reader, clock)

@@ -24,11 +24,13 @@ class FakeSender:
         self.authorized = authorized
         self.auth_key = None
         self.updates_queue: asyncio.Queue[Any] | None = None
-        self.connects = 0
+        self.connects = 0  # connections made
+        self.connect_attempts = 0  # including those refused while the network is down
         self._disconnected: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------ what connect() calls
     async def connect(self, connection: Any) -> bool:
+        self.connect_attempts += 1
         if not self.world.network_up:
             raise ConnectionError("the fake network is down")
         self.connects += 1
