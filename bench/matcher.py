@@ -17,6 +17,7 @@ import argparse
 import random
 import re
 import resource
+import sys
 import time
 from collections.abc import Sequence
 
@@ -274,4 +275,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

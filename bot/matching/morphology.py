@@ -28,7 +28,7 @@ _LATIN = re.compile("[a-z\u00df-\u024f]")
 _UKRAINIAN_ONLY = re.compile("[іїєґ]")
 _RUSSIAN_ONLY = re.compile("[ыэъё]")
 
-CACHE_SIZE = 1 << 18
+CACHE_SIZE = 1 << 17
 
 
 class Morphology:

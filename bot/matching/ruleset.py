@@ -58,7 +58,9 @@ from bot.matching.query import (
 from bot.matching.tokens import TOKEN, Alignment, align
 
 _EMPTY: frozenset[int] = frozenset()
-TOKEN_CACHE_SIZE = 1 << 18
+TOKEN_CACHE_SIZE = 1 << 17
+# Longer whitespace-free runs (URLs, base64, hostile input) are not worth remembering.
+_LONGEST_CACHED_CHUNK = 64
 
 Span = tuple[int, int]
 Predicate = Callable[["_Scan"], bool]
@@ -229,7 +231,8 @@ class RuleSet:
 
     def _learn_chunk(self, chunk: str) -> frozenset[int]:
         result = frozenset().union(*map(self.word_atoms, TOKEN.findall(chunk))) or _EMPTY
-        self._chunks[chunk] = result
+        if len(chunk) <= _LONGEST_CACHED_CHUNK:
+            self._chunks[chunk] = result
         return result
 
     def _learn_word(self, word: str) -> frozenset[int]:

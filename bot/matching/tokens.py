@@ -3,8 +3,8 @@
 A word is a run of letters, digits and combining marks, with single apostrophes allowed
 inside (Ukrainian ``об'єкт``); everything else separates words, so hyphens split
 (``north-korean``), ``#`` and ``@`` fall away from hashtags and mentions, and emoji and
-punctuation vanish. Matching only needs the word strings (one C-level ``findall``); offsets
-are computed later and only for messages that matched something.
+punctuation vanish. Offsets are only needed for messages that matched something, so mapping
+them back to the original text (``align``) may be slow.
 """
 
 from __future__ import annotations
@@ -23,11 +23,6 @@ def words(normalized: str) -> list[str]:
     return TOKEN.findall(normalized)
 
 
-def word_spans(normalized: str) -> list[tuple[int, int]]:
-    """Offsets of each word of ``words(normalized)`` in ``normalized``."""
-    return [m.span() for m in TOKEN.finditer(normalized)]
-
-
 @dataclass(frozen=True)
 class Alignment:
     """Maps offsets in the normalized text back to the original text.
@@ -41,15 +36,9 @@ class Alignment:
     ends: tuple[int, ...] | None
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of the non-empty normalized range ``start:end``."""
         if self.starts is None or self.ends is None:
             return start, end
-        if end <= start:
-            at = (
-                self.starts[start]
-                if start < len(self.starts)
-                else (self.ends[-1] if self.ends else 0)
-            )
-            return at, at
         return self.starts[start], self.ends[end - 1]
 
 
