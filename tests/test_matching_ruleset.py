@@ -63,6 +63,8 @@ CASES = [
     (r"/\d+ км/", "в 15 км от границы", True),
     (r"/\d+ км/", "в пятнадцати км", False),
     (r"/курск\pL*/", "КУРСКОЙ", True),
+    (r"/курск\pL*/", "Kурске с латинской K", True),
+    (r"/курск\pL*/ дрон", "дроны над Kурском", True),
     (r"/курск(?:\PL|$)/", "курские", False),
     (r"/курск(?:\PL|$)/", "из курск.", True),
     # AND, implicit AND, OR
@@ -189,6 +191,13 @@ def test_compile_all_errors_returns_every_problem_and_the_good_rules() -> None:
         "rule 'good' is defined more than once",
     ]
     assert all(isinstance(e, ChanwatchError) for e in errors)
+
+
+def test_results_stay_right_when_the_word_cache_is_evicted() -> None:
+    ruleset = RuleSet.compile([("k", '"Курск область" OR Kursk')])
+    ruleset.token_cache_size = 3
+    texts = [f"слово{i} Kursk" for i in range(10)] + ["Курская область", "в Курске области"]
+    assert [bool(ruleset.match(t)) for t in texts] == [True] * 10 + [False, True]
 
 
 def test_empty_rule_set_matches_nothing() -> None:

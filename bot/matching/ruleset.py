@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import ClassVar, cast
+from typing import cast
 
 import re2
 
@@ -118,8 +118,6 @@ class RuleMatch:
 class RuleSet:
     """An immutable compiled set of named rules; ``match`` is safe on any text."""
 
-    token_cache_size: ClassVar[int] = TOKEN_CACHE_SIZE
-
     def __init__(self, queries: Sequence[tuple[str, Query]], morph: Morphology) -> None:
         self._morph = morph
         self._compiler = _Compiler(morph)
@@ -144,6 +142,7 @@ class RuleSet:
         self._prefix_lengths = sorted({len(p) for p in self._by_prefix})
         self._chunks: dict[str, frozenset[int]] = {}
         self._words: dict[str, frozenset[int]] = {}
+        self.token_cache_size = TOKEN_CACHE_SIZE
 
     @classmethod
     def compile(cls, rules: Iterable[tuple[str, str]]) -> RuleSet:
