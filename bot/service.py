@@ -1,16 +1,22 @@
-"""``chanwatch run`` as one asyncio service: reader, pipeline, bot, deliverer, heartbeat.
+"""``chanwatch run`` as one asyncio service: reader, pipeline, bot, deliverer, heartbeat,
+and the optional health listener.
 
 The service receives connected clients (so tests hand it clients on the fake Telegram) and a
-stop event (set by SIGINT/SIGTERM). Shutdown order matters: the reader stops first and
-commits the batch in hand, then the deliverer finishes the send in progress, then the
-clients disconnect; anything left in the outbox is sent on the next start.
+stop event (set by SIGINT/SIGTERM). Shutdown is ordered and bounded by ``stop_grace``: the
+bot stops taking commands, the reader commits the batch in hand, the deliverer finishes the
+send in progress, then whatever is still running is cancelled. A send cut off there stays
+``sending`` in the outbox and goes out at most once more on the next start.
 
 Without a bot, alerts go through the user session to ``ALERT_CHAT`` (subscribed to ``all``
 when it has no subscription yet) and commands are read from that chat, where the account
 owner counts as an operator.
 
-Seam for the digest scheduler: add a task beside the deliverer's in :meth:`Service.run`;
-it enqueues ``digest`` rows in the outbox and calls ``self.deliverer.notify()``.
+One ``Metrics`` object serves the whole process: the pipeline is wrapped in
+``MeteredIngest``, the deliverer counts its sends, and the health listener renders it.
+
+Seam for the digest scheduler: start it in :meth:`Service._start` beside the deliverer and
+stop it first in :meth:`Service._shutdown`; it enqueues ``digest`` rows and calls
+``self.deliverer.notify()``.
 """
 
 from __future__ import annotations
@@ -18,13 +24,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 
 from bot.botcmd import BotContext
 from bot.botcmd.assemble import make_dispatcher
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.logs import fields
+from bot.errors import ChanwatchError
+from bot.logs import RedactingFilter, fields
 from bot.ops import heartbeat
+from bot.ops.health import HealthServer
+from bot.ops.metered import MeteredIngest
+from bot.ops.metrics import Metrics
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
 from bot.telegram.bot import BotFrontend, TelethonPlatform
@@ -39,23 +50,39 @@ from storage.subscribers import ChatKind
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 10.0
+# Share of the grace the reader gets to commit its batch; the deliverer gets the rest.
+READER_SHARE = 0.5
+DELIVERER = "chanwatch-deliverer"
 
 
 class Service:
     def __init__(
-        self, settings: Settings, db: Database, clients: Clients, *, clock: Clock | None = None
+        self,
+        settings: Settings,
+        db: Database,
+        clients: Clients,
+        *,
+        clock: Clock | None = None,
+        metrics: Metrics | None = None,
+        stop_grace: float = STOP_GRACE_S,
     ) -> None:
         self.settings = settings
         self.db = db
         self.clients = clients
         self.clock = clock or SystemClock()
+        self.metrics = metrics or Metrics()
+        self.stop_grace = stop_grace
+        self.redactor = RedactingFilter(settings.secrets())
         sender = clients.bot or clients.user
-        self.deliverer = Deliverer(db, TelethonSender(sender), clock=self.clock)
+        self.deliverer = Deliverer(
+            db, TelethonSender(sender), clock=self.clock, metrics=self.metrics
+        )
         router = OutboxRouter(settings.zone, now=self.clock.now, queued=self.deliverer.notify)
         self.pipeline = Pipeline(db, router=router)
-        self.reader = Reader(
-            clients.user, db, self.pipeline, ReaderOptions(backfill=settings.backfill)
-        )
+        options = ReaderOptions(backfill=settings.backfill, stop_grace=stop_grace * READER_SHARE)
+        self.reader = Reader(clients.user, db, MeteredIngest(self.pipeline, self.metrics), options)
+        self.frontend: BotFrontend | None = None
+        self.health: HealthServer | None = None
 
     async def _install_bot(self) -> None:
         operators = set(self.settings.operator_ids)
@@ -78,7 +105,10 @@ class Service:
         )
         username = (await client.get_me()).username if bot is not None else None
         dispatcher = make_dispatcher(ctx, bot_username=username)
-        BotFrontend(client, dispatcher, only_chat=only_chat, buttons=bot is not None).install()
+        self.frontend = BotFrontend(
+            client, dispatcher, only_chat=only_chat, buttons=bot is not None
+        )
+        self.frontend.install()
 
     async def _ensure_alert_chat(self, chat_id: int) -> None:
         kind: ChatKind = "user" if chat_id > 0 else "group"
@@ -86,40 +116,83 @@ class Service:
         if not subscriber.targets:
             await subscribers.subscribe(self.db, chat_id, "all")
 
+    async def _start_health(self) -> None:
+        port = self.settings.health_port
+        if port is None:
+            return
+        server = HealthServer(
+            self.db, self.metrics, self.metrics, port=port, host=self.settings.health_host
+        )
+        try:
+            await server.start()
+        except OSError as error:
+            raise ChanwatchError(
+                f"cannot listen on {self.settings.health_host}:{port} (HEALTH_PORT): "
+                f"{error.strerror or error}"
+            ) from None
+        self.health = server
+
     async def _beat(self) -> None:
         while True:
             await heartbeat.beat(self.db, self.clock.now())
+            self.metrics.reader_connected(self.clients.user.is_connected())
             await asyncio.sleep(heartbeat.HEARTBEAT_INTERVAL.total_seconds())
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set, then shut down in order."""
-        await heartbeat.mark_started(self.db, self.clock.now())
+    async def _start(self) -> set[asyncio.Task[None]]:
+        await self._start_health()
         await self._install_bot()
         await self.reader.start()
-        tasks = {
-            asyncio.create_task(self.deliverer.run(), name="chanwatch-deliverer"),
+        return {
+            asyncio.create_task(self.deliverer.run(), name=DELIVERER),
             asyncio.create_task(self._beat(), name="chanwatch-heartbeat"),
         }
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set, then shut down in order within ``stop_grace``."""
+        await heartbeat.mark_started(self.db, self.clock.now())
+        tasks: set[asyncio.Task[None]] = set()
         stopping = asyncio.create_task(stop.wait())
         try:
+            tasks = await self._start()
             done, _ = await asyncio.wait({stopping, *tasks}, return_when=asyncio.FIRST_COMPLETED)
             for task in done - {stopping}:
                 error = task.exception()
                 if error is not None:
                     log.error("service task failed", extra=fields(task=task.get_name()))
-                    await heartbeat.record_error(self.db, repr(error), self.clock.now())
                     raise error
+                raise ChanwatchError(f"{task.get_name()} stopped unexpectedly")
+        except Exception as error:
+            await self.record_error(error)
+            raise
         finally:
             stopping.cancel()
             await self._shutdown(tasks)
 
+    async def record_error(self, error: BaseException) -> None:
+        """Keep the failure for ``status``, with every configured secret scrubbed out."""
+        text = self.redactor.scrub(f"{type(error).__name__}: {error}")
+        with contextlib.suppress(Exception):  # the database may be what failed
+            await heartbeat.record_error(self.db, text, self.clock.now())
+
     async def _shutdown(self, tasks: set[asyncio.Task[None]]) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.stop_grace
+        if self.frontend is not None:
+            self.frontend.uninstall()
         await self.reader.stop()
         self.deliverer.stop()
-        deliverer = next(t for t in tasks if t.get_name() == "chanwatch-deliverer")
-        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(asyncio.shield(deliverer), STOP_GRACE_S)
+        deliverer = [t for t in tasks if t.get_name() == DELIVERER]
+        if deliverer:
+            await asyncio.wait(deliverer, timeout=max(0.0, deadline - loop.time()))
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await heartbeat.mark_stopped(self.db, self.clock.now())
+        if self.health is not None:
+            await _bounded(self.health.close(), max(0.1, deadline - loop.time()))
+        with contextlib.suppress(Exception):
+            await heartbeat.mark_stopped(self.db, self.clock.now())
+
+
+async def _bounded(work: Awaitable[None], seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(work, seconds)

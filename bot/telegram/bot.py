@@ -81,6 +81,11 @@ class BotFrontend:
         else:
             self.client.add_event_handler(self.on_message, events.NewMessage(chats=self.only_chat))
 
+    def uninstall(self) -> None:
+        """Stop taking commands (shutdown): updates arriving from now on are not answered."""
+        self.client.remove_event_handler(self.on_message)
+        self.client.remove_event_handler(self.on_callback)
+
     async def on_message(self, event: events.NewMessage.Event) -> None:
         text = event.raw_text or ""
         chat = _chat_of(event)

@@ -1,0 +1,197 @@
+"""The service's life: SIGTERM through ``chanwatch run``, a bounded stop with a hung send,
+the health listener, one Metrics for the process, and errors recorded without secrets."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import signal
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.commands import run as run_command
+from bot.commands.context import CommandContext
+from bot.config import Settings
+from bot.errors import ChanwatchError
+from bot.ops import heartbeat
+from bot.service import Service
+from bot.telegram.clients import Clients
+from storage import channels, outbox, rules, subscribers
+from storage.database import Database, open_database
+from storage.outbox import NewOutboxItem
+from tests.faketg import API_HASH, API_ID, FakeTelegram, make_client, push
+from tests.test_bot_service import sent_to, until
+
+BOT_TOKEN = "123456:AAE-secret-token-abcdefghijklmnopqrstuvwxyz"
+
+
+async def fake_clients(world: FakeTelegram) -> Clients:
+    user = await make_client(world)
+    bot = await make_client(world, bot=True, raise_last_call_error=True)
+    return Clients(user, bot)
+
+
+class HangingSender:
+    """Telegram never answers this send (a dead connection the library has not noticed)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, chat_id: int, html: str) -> int:
+        self.calls += 1
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+class LeakySender:
+    """Fails with an error whose text carries the bot token, as a careless library might."""
+
+    async def send(self, chat_id: int, html: str) -> int:
+        raise RuntimeError(f"request to https://api.telegram.org/bot{BOT_TOKEN}/send failed")
+
+
+async def test_sigterm_stops_chanwatch_run_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = FakeTelegram()
+    clients = await fake_clients(world)
+
+    async def connect(settings: Settings) -> Clients:
+        return clients
+
+    monkeypatch.setattr(run_command, "connect_clients", connect)
+    path = tmp_path / "chanwatch.db"
+    environ = {
+        "API_ID": str(API_ID),
+        "API_HASH": API_HASH,
+        "BOT_TOKEN": BOT_TOKEN,
+        "DATABASE_PATH": str(path),
+    }
+    stderr = io.StringIO()
+    ctx = CommandContext(environ, io.StringIO(), stderr, io.StringIO())
+    task = asyncio.create_task(run_command.handle(argparse.Namespace(), ctx))
+    await until(lambda: clients.user.list_event_handlers() != [])
+    await asyncio.sleep(0.1)
+
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await asyncio.wait_for(task, 30) == 0
+
+    assert not clients.user.is_connected() and clients.bot is not None
+    assert not clients.bot.is_connected()
+    assert clients.bot.list_event_handlers() == []  # the bot stopped taking commands
+    assert "chanwatch: stopped" in stderr.getvalue()
+    db = await open_database(path)
+    try:
+        life = await heartbeat.read(db)
+        assert life.started_at is not None and life.stopped_at is not None
+        assert life.stopped_at >= life.started_at
+    finally:
+        await db.close()
+
+
+async def test_a_hung_send_cannot_hold_up_the_stop_and_goes_out_after_restart(
+    db: Database,
+) -> None:
+    world = FakeTelegram()
+    olena = world.add_user("Олена")
+    settings = replace(Settings(), bot_token=BOT_TOKEN)
+    service = Service(settings, db, await fake_clients(world), stop_grace=0.5)
+    hanging = HangingSender()
+    service.deliverer.sender = hanging
+    await outbox.enqueue(
+        db, [NewOutboxItem("a:1", olena.id, "alert", "КНДР у Курській", datetime.now(UTC))]
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run(stop))
+    await until(lambda: hanging.calls == 1)
+
+    stop.set()
+    await asyncio.wait_for(task, 30)  # a guard only: without the bound this never returns
+    [row] = await outbox.list_items(db)
+    assert row.status == "sending"  # may have gone out: sent at most once more
+
+    again = Service(settings, db, await fake_clients(world), stop_grace=0.5)
+    stop = asyncio.Event()
+    task = asyncio.create_task(again.run(stop))
+    await until(lambda: bool(sent_to(world, olena.id)))
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    assert [m.message for m in sent_to(world, olena.id)] == ["КНДР у Курській"]
+    assert [r.status for r in await outbox.list_items(db)] == ["sent"]
+
+
+async def _http_get(port: int, path: str) -> str:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    return answer.decode()
+
+
+async def test_health_listener_serves_the_metrics_of_this_process_and_closes_on_stop(
+    db: Database,
+) -> None:
+    world = FakeTelegram()
+    news = world.add_channel("kursk_news", "Курские новости")
+    olena = world.add_user("Олена")
+    await channels.watch(db, "@kursk_news", username="kursk_news")
+    await rules.add(db, "dprk", "КНДР", priority="instant")
+    await subscribers.ensure(db, olena.id, kind="user", title="Олена")
+    await subscribers.subscribe(db, olena.id, "all")
+    settings = replace(Settings(), bot_token=BOT_TOKEN, health_port=0)
+    clients = await fake_clients(world)
+    service = Service(settings, db, clients, stop_grace=2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run(stop))
+    await until(lambda: service.health is not None and bool(service.reader._tasks))
+    await service.reader.sync()
+    assert service.health is not None
+    port = service.health.port
+
+    await push(clients.user, world, world.post(news, "Колона КНДР під Суджею"))
+    await until(lambda: bool(sent_to(world, olena.id)))
+    metrics = await _http_get(port, "/metrics")
+    assert "chanwatch_messages_ingested_total 1.0" in metrics
+    assert 'chanwatch_hits_total{rule="dprk"} 1.0' in metrics
+    assert 'chanwatch_messages_sent_total{kind="alert"} 1.0' in metrics
+    health = await _http_get(port, "/healthz")
+    assert '"reader_connected": true' in health and '"database_writable": true' in health
+
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    with pytest.raises(OSError):
+        await _http_get(port, "/healthz")
+
+
+async def test_a_busy_health_port_is_a_clear_error(db: Database) -> None:
+    holder = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = holder.sockets[0].getsockname()[1]
+    try:
+        settings = replace(Settings(), bot_token=BOT_TOKEN, health_port=port)
+        service = Service(settings, db, await fake_clients(FakeTelegram()), stop_grace=0.5)
+        with pytest.raises(ChanwatchError, match=f"cannot listen on 127.0.0.1:{port}"):
+            await service.run(asyncio.Event())
+    finally:
+        holder.close()
+        await holder.wait_closed()
+
+
+async def test_a_failing_part_is_recorded_for_status_without_the_secrets(db: Database) -> None:
+    world = FakeTelegram()
+    settings = replace(Settings(), bot_token=BOT_TOKEN, api_hash=API_HASH, api_id=API_ID)
+    service = Service(settings, db, await fake_clients(world), stop_grace=0.5)
+    service.deliverer.sender = LeakySender()
+    await outbox.enqueue(db, [NewOutboxItem("a:1", 777, "alert", "x", datetime.now(UTC))])
+    with pytest.raises(RuntimeError):
+        await asyncio.wait_for(service.run(asyncio.Event()), 30)
+    life = await heartbeat.read(db)
+    assert life.last_error is not None and "RuntimeError" in life.last_error
+    assert BOT_TOKEN not in life.last_error and "secret-token" not in life.last_error
+    assert "«redacted»" in life.last_error
+    assert life.stopped_at is not None
