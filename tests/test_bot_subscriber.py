@@ -15,6 +15,7 @@ from storage.database import Database
 from tests.bot_harness import BotHarness, start_bot
 
 NEWS = ChannelInfo(1500000077, "Курские новости", "kursk_news")
+OTHER = ChannelInfo(1500000078, "Суджа онлайн", "sudzha_online")
 
 
 @pytest.fixture
@@ -75,7 +76,9 @@ async def test_subscribe_to_rule_tag_and_all_then_unsubscribe(
         ("/settings instant maybe", "/settings instant on"),
         ("/settings digest hourly", "unknown digest schedule"),
         ("/settings colour blue", "Unknown setting 'colour'"),
-        ("/digest 3h", "use 6h, 24h or 7d"),
+        ("/digest 0h", "is not a period"),
+        ("/digest 24h 7d", "give one period"),
+        ("/digest 24h nosuchrule", "no rule named 'nosuchrule'"),
         ("/digest", "Nothing to digest"),
         ("/search", "Say what to look for"),
         ("/subscribe " + "x" * 4000, "too long"),
@@ -118,6 +121,28 @@ async def test_digest_lists_recent_hits_of_subscribed_rules(
     [digest] = await bot.say(olena, "/digest 24h")
     assert "КНДР" in digest and "Курском" in digest
     assert "Белгород" not in digest
+    [one_rule] = await bot.say(olena, "/digest drones 7d")  # any rule, either order
+    assert "Белгород" in one_rule and "Курском" not in one_rule
+
+
+async def test_digest_folds_reposts_into_one_story_with_its_channels(
+    bot: BotHarness, olena: types.User
+) -> None:
+    await rules.add(bot.db, "dprk", "КНДР")
+    text = "Колонна военных КНДР прошла через Суджу в сторону Курска, сообщают местные жители"
+    now = bot.clock.now()
+    await Pipeline(bot.db).ingest(
+        [
+            IncomingMessage(NEWS, 1, now - timedelta(hours=3), text),
+            IncomingMessage(OTHER, 5, now - timedelta(hours=2), text),
+            IncomingMessage(NEWS, 2, now - timedelta(hours=1), "КНДР: новые данные о потерях"),
+        ]
+    )
+    await bot.say(olena, "/subscribe dprk")
+    [digest] = await bot.say(olena, "/digest 6h")
+    assert "2 posts in 2 channels" in digest
+    assert "3 hits" in digest and "2 stories" in digest
+    assert any(ch in digest for ch in "▁▂▃▄▅▆▇█")  # the rule's sparkline
 
 
 async def test_search_pages_with_buttons(bot: BotHarness, olena: types.User) -> None:

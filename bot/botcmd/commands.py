@@ -6,6 +6,7 @@ import html
 from collections.abc import Sequence
 
 from bot.botcmd import operator, subscriber
+from bot.botcmd.digest import USAGE as DIGEST_USAGE
 from bot.botcmd.digest import digest
 from bot.botcmd.dispatch import Command
 from bot.botcmd.model import BotContext, Incoming, Reply, lines
@@ -32,7 +33,7 @@ def build_commands(search: Search) -> list[Command]:
             changes_chat=True,
         ),
         Command("mysubs", "/mysubs", "what this chat is subscribed to", subscriber.mysubs),
-        Command("digest", "/digest [6h|24h|7d]", "a digest of recent hits now", digest),
+        Command("digest", DIGEST_USAGE, "a digest of recent hits now, or of one rule", digest),
         Command(
             "search",
             "/search <words>",
