@@ -173,7 +173,8 @@ async def test_empty_period_is_silent_unless_nothing_new_was_asked_for(
         await add_subscriber(db, chat_id, "rule:belgorod", schedule=TWICE_A_DAY)
         await digests.mark_digest_sent(db, chat_id, EVENING)
     await digests.set_sends_empty(db, CHAT + 1, True)
-    scheduler = schedulers(MORNING + timedelta(days=1))
+    woken: list[int] = []
+    scheduler = schedulers(MORNING + timedelta(days=1), queued=lambda: woken.append(1))
     await scheduler.reload()
     silent = await scheduler.run_digest(CHAT)
     told = await scheduler.run_digest(CHAT + 1)
@@ -183,6 +184,24 @@ async def test_empty_period_is_silent_unless_nothing_new_was_asked_for(
     assert told is not None and told.parts == 1
     (row,) = await digest_rows(db, CHAT + 1)
     assert row.body.startswith("Nothing new since 27 Oct 20:00")
+    assert woken == [1]  # the deliverer is woken only when something was queued
+
+
+async def test_a_settings_change_reaches_the_running_scheduler_at_once(
+    db: Database, schedulers: Factory
+) -> None:
+    await add_subscriber(db, CHAT, "all", schedule="daily 08:00")
+    scheduler = schedulers(EVENING)
+    await scheduler.start()
+    job_id = f"digest:{CHAT}"
+    assert scheduler.scheduler.get_job(job_id) is not None
+    await subscribers.unsubscribe(db, CHAT, "all")
+    scheduler.request_reload()
+    for _ in range(200):  # the settings job runs on the loop's next turns
+        if scheduler.scheduler.get_job(job_id) is None:
+            break
+        await asyncio.sleep(0.01)
+    assert scheduler.scheduler.get_job(job_id) is None
 
 
 async def test_service_jobs_prune_and_sweep_and_survive_failures(

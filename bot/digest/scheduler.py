@@ -46,6 +46,7 @@ from storage.subscribers import Subscriber
 log = logging.getLogger(__name__)
 
 DIGEST_JOB = "digest:{chat_id}"
+SETTINGS_JOB = "settings"
 RELOAD_EVERY = timedelta(minutes=5)
 PRUNE_EVERY = timedelta(hours=6)
 SWEEP_EVERY = timedelta(minutes=15)
@@ -123,14 +124,17 @@ class DigestScheduler:
         sweep: Sweep | None = None,
         options: DigestOptions | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        queued: Callable[[], None] | None = None,
         scheduler: AsyncIOScheduler | None = None,
     ) -> None:
+        """``sweep`` is the reader's catch-up sweep; ``queued`` wakes the outbox deliverer."""
         self.db = db
         self.default_zone = default_zone
         self.retention = retention
         self.sweep = sweep
         self.options = options or DigestOptions()
         self.now = now
+        self.queued = queued
         self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
         self.fingerprints = Fingerprints(max_texts=FINGERPRINT_TEXTS)
         self.plans: dict[int, DigestPlan] = {}
@@ -153,8 +157,15 @@ class DigestScheduler:
             self.scheduler.shutdown(wait=False)
             await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
 
+    def request_reload(self) -> None:
+        """Rebuild the jobs soon, from synchronous code (the bot after ``/settings``,
+        ``/subscribe`` or ``/unsubscribe``): the settings job runs now instead of later."""
+        job = self.scheduler.get_job(SETTINGS_JOB) if self.scheduler.running else None
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
+
     def _add_service_jobs(self) -> None:
-        self._add("settings", self.reload, IntervalTrigger(seconds=_secs(RELOAD_EVERY)))
+        self._add(SETTINGS_JOB, self.reload, IntervalTrigger(seconds=_secs(RELOAD_EVERY)))
         if self.retention is not None:
             self._add("prune", self.prune, IntervalTrigger(seconds=_secs(PRUNE_EVERY)))
         if self.sweep is not None:
@@ -249,6 +260,8 @@ class DigestScheduler:
             async with self.db.transaction():
                 await outbox.enqueue(self.db, items)
                 await digests.mark_digest_sent(self.db, chat_id, until)
+            if items and self.queued is not None:
+                self.queued()
             log.info(
                 "digest queued",
                 extra=fields(chat=chat_id, since=period.since, until=until, parts=len(items)),
