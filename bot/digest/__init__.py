@@ -1,7 +1,10 @@
-"""Digests: schedules, story folding and rendering (pure; storage and Telegram wire in later).
+"""Digests: schedules, story folding and rendering, exported here, are pure.
 
 ``build_digest(hits, period, tz)`` -> ``Digest``; ``render_html`` / ``render_text`` /
 ``render_json`` present it; ``parse_schedule`` / ``make_trigger`` / ``previous_fire`` time it.
+The async adapters are imported from their modules: ``bot.digest.service`` (a digest from the
+database, for the CLI, ``/digest`` and the scheduler) and ``bot.digest.scheduler`` (the
+service's APScheduler jobs).
 """
 
 from bot.digest.build import build_digest
