@@ -15,6 +15,16 @@ from typing import Any
 from telethon import errors, types
 
 _OWN_UPDATE_TYPES = (types.Updates, types.UpdatesCombined, types.UpdateShort)
+_LOGGED_IN = (types.auth.Authorization, types.auth.LoginTokenSuccess)
+_BEFORE_LOGIN = {
+    "GetConfigRequest",
+    "SendCodeRequest",
+    "SignInRequest",
+    "GetPasswordRequest",
+    "CheckPasswordRequest",
+    "ExportLoginTokenRequest",
+    "ImportLoginTokenRequest",
+}
 
 
 class FakeSender:
@@ -77,6 +87,8 @@ class FakeSender:
         except errors.RPCError as e:
             future.set_exception(e)
         else:
+            if isinstance(result, _LOGGED_IN):
+                self.authorized = True  # the server now ties this key to the account
             if isinstance(result, _OWN_UPDATE_TYPES) and self.updates_queue is not None:
                 result._self_outgoing = True
                 self.updates_queue.put_nowait(result)
@@ -88,4 +100,4 @@ def _needs_authorization(request: Any) -> bool:
     inner = request
     while hasattr(inner, "query"):
         inner = inner.query
-    return type(inner).__name__ not in {"GetConfigRequest", "SendCodeRequest", "SignInRequest"}
+    return type(inner).__name__ not in _BEFORE_LOGIN

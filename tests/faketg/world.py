@@ -74,6 +74,7 @@ class FakeTelegram:
         self._private_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self.network_up = True
         self.senders: list[Any] = []
+        self.handlers: dict[type, Handler] = dict(_HANDLERS)  # tests/faketg/auth.py adds some
 
     # ----------------------------------------------------------------- building the world
     def add_channel(
@@ -291,7 +292,7 @@ class FakeTelegram:
             return self.answer(request.query, account)
         self.requests.append(copy.copy(request))  # Telethon mutates paging requests
         self._maybe_fail(request)
-        handler = _HANDLERS.get(type(request))
+        handler = self.handlers.get(type(request))
         if handler is None:
             raise NotImplementedError(f"the fake Telegram does not answer {type(request).__name__}")
         return handler(self, request, account)
