@@ -30,6 +30,9 @@ The world:
   ``ConnectionError``, sends fail, reconnects are refused) until ``go_online()``.
 - ``requests`` logs every request (wrappers unwrapped); ``count(Type)`` and ``of(Type)``.
 - ``sent`` holds messages the clients sent; ``callback_answers`` the callback answers.
+- Logging in: ``tests.faketg.auth.LoginDesk(world, code=..., password=...)`` answers the
+  ``auth.*`` requests of ``chanwatch login`` (code, 2FA by real SRP, QR tokens); attach the
+  client with ``authorized=False``. ``world.handlers`` maps request types to answers.
 
 Feeding updates: :func:`push` dispatches directly (deterministic, no pts checks);
 :func:`deliver` goes through the update loop, where a pts gap makes Telethon ask
