@@ -1,4 +1,5 @@
-"""Full-text search over stored messages for the bot's ``/search`` (newest first, paged)."""
+"""Looking things up in stored history for the bot: full-text ``/search`` (newest first,
+paged), and the counts an operator is shown before confirming a destructive command."""
 
 from __future__ import annotations
 
@@ -49,3 +50,17 @@ async def search(
         for r in rows[:limit]
     ]
     return found, len(rows) > limit
+
+
+async def rule_hit_count(db: Database, rule: str) -> int:
+    """Hits a rule has recorded (deleting the rule deletes them; the index covers this)."""
+    row = await db.fetchone(
+        "SELECT count(*) FROM hits WHERE rule_id = (SELECT id FROM rules WHERE name = ?)", (rule,)
+    )
+    return int(row[0]) if row else 0
+
+
+async def channel_post_count(db: Database, channel_id: int) -> int:
+    """Posts stored from a channel (internal id)."""
+    row = await db.fetchone("SELECT count(*) FROM messages WHERE channel_id = ?", (channel_id,))
+    return int(row[0]) if row else 0

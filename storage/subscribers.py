@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
-from storage.clock import from_ts, now_ts
+from storage.clock import from_ts, now_ts, to_ts
 from storage.database import Database
 
 ChatKind = Literal["user", "group", "channel"]
@@ -162,6 +162,7 @@ async def allow(db: Database, user_id: int, *, username: str | None, added_by: s
             " ON CONFLICT (user_id) DO UPDATE SET username = COALESCE(excluded.username, username)",
             (user_id, username, added_by, now_ts()),
         )
+        await forget_refusal(db, user_id)
         return known is None
 
 
@@ -184,3 +185,26 @@ async def list_allowed(db: Database) -> list[AllowedUser]:
         AllowedUser(r["user_id"], r["username"], r["added_by"], from_ts(r["added_at"]))
         for r in rows
     ]
+
+
+async def note_refusal(db: Database, user_id: int, *, now: datetime, window: timedelta) -> bool:
+    """Record that ``user_id`` was refused; ``True`` when they should hear the refusal.
+
+    That is the first time, or when the last refusal is older than ``window``. A read first,
+    so a stranger writing over and over costs no write.
+    """
+    row = await db.fetchone("SELECT refused_at FROM refusals WHERE user_id = ?", (user_id,))
+    if row is not None and from_ts(row["refused_at"]) > now - window:
+        return False
+    changed = await db.execute_rowcount(
+        "INSERT INTO refusals (user_id, refused_at) VALUES (?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET refused_at = excluded.refused_at"
+        " WHERE refused_at <= ?",
+        (user_id, to_ts(now), to_ts(now - window)),
+    )
+    return changed > 0
+
+
+async def forget_refusal(db: Database, user_id: int) -> None:
+    """A user let in since: should they lose access again, they are told once more."""
+    await db.execute("DELETE FROM refusals WHERE user_id = ?", (user_id,))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -85,3 +86,40 @@ async def test_only_group_admins_change_a_groups_subscriptions(bot: BotHarness) 
 async def test_commands_for_another_bot_are_ignored(bot: BotHarness) -> None:
     assert await bot.say(bot.operator(), "/status@some_other_bot") == []
     assert await bot.say(bot.operator(), "just chatting") == []
+
+
+async def test_the_single_refusal_survives_a_restart(db: Database) -> None:
+    first = await start_bot(db)
+    stranger = first.world.add_user("Незнайомець")
+    try:
+        [refusal] = await first.say(stranger, "/start")
+        assert "private" in refusal
+    finally:
+        await first.client.disconnect()
+    restarted = await start_bot(db)  # a new process: nothing in memory, the same database
+    try:
+        assert await restarted.say(stranger, "/start") == []
+        assert await restarted.say(stranger, "/help") == []
+    finally:
+        await restarted.client.disconnect()
+
+
+async def test_a_user_let_in_and_out_again_is_told_once_more(bot: BotHarness) -> None:
+    taras = bot.world.add_user("Тарас")
+    assert len(await bot.say(taras, "/start")) == 1
+    await subscribers.allow(bot.db, taras.id, username=None, added_by="cli")
+    assert "chanwatch" in (await bot.say(taras, "/start"))[0]
+    await subscribers.deny(bot.db, taras.id)
+    [again] = await bot.say(taras, "/mysubs")
+    assert "private" in again
+    assert await bot.say(taras, "/mysubs") == []
+
+
+async def test_a_stranger_is_refused_again_only_after_the_long_window(db: Database) -> None:
+    now = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)
+    assert await subscribers.note_refusal(db, 77, now=now, window=timedelta(days=90))
+    later = now + timedelta(days=89)
+    assert not await subscribers.note_refusal(db, 77, now=later, window=timedelta(days=90))
+    much_later = now + timedelta(days=91)
+    assert await subscribers.note_refusal(db, 77, now=much_later, window=timedelta(days=90))
+    assert not await subscribers.note_refusal(db, 77, now=much_later, window=timedelta(days=90))

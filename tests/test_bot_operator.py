@@ -32,7 +32,7 @@ async def test_watch_unwatch_and_list_channels_are_audited_as_the_operator(
     assert "Watching @kursk_news with tags mil, ru" in watched
     [listing] = await bot.say(boss, "/channels")
     assert "@kursk_news" in listing and "pending" in listing and "[mil, ru]" in listing
-    [gone] = await bot.say(boss, "/unwatch @kursk_news")
+    [gone] = await bot.say(boss, "/unwatch @kursk_news confirm")
     assert "Stopped watching @kursk_news" in gone
     [unknown] = await bot.say(boss, "/unwatch @nobody_here")
     assert "not watched" in unknown
@@ -54,7 +54,7 @@ async def test_rule_lifecycle(bot: BotHarness) -> None:
     assert "dprk-kursk" in listing and "instant, paused" in listing
     await bot.say(boss, "/rule resume dprk-kursk")
     assert not (await rules.get(bot.db, "dprk-kursk")).paused
-    assert "Deleted" in (await bot.say(boss, "/rule del dprk-kursk"))[0]
+    assert "Deleted" in (await bot.say(boss, "/rule del dprk-kursk!"))[0]
     assert "no rule named 'dprk-kursk'" in (await bot.say(boss, "/rule del dprk-kursk"))[0]
     assert "Use one of" in (await bot.say(boss, "/rule frobnicate"))[0]
 

@@ -1,22 +1,26 @@
 """Who may talk to the bot, and how often.
 
 Operators always; everyone when ``ACCESS=open``; otherwise users on the allowlist. Anyone
-else gets one polite refusal (per service run) and then silence, so a stranger cannot make
-the bot spam or fill the log by writing to it. Every user also has a command budget (a
-token bucket): the first command over it gets a "slow down" reply, the rest are dropped
+else gets one polite refusal and then silence — per ``REFUSAL_WINDOW``, remembered in the
+database so a restart does not refuse them again — so a stranger cannot make the bot spam or
+fill the log by writing to it or pressing its buttons. Every user also has a command budget
+(a token bucket): the first command over it gets a "slow down" reply, the rest are dropped
 until the budget refills.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import Enum
 
-from bot.botcmd.model import BotContext, Incoming, Reply
+from bot.botcmd.model import BotContext, Reply
 from bot.ratelimit import KeyedBuckets
 from storage import subscribers
 
 COMMANDS_PER_MINUTE = 20
 BURST = 8
+REFUSAL_WINDOW = timedelta(days=90)
+MAX_WARNED = 1024
 
 
 class Admission(Enum):
@@ -26,14 +30,19 @@ class Admission(Enum):
     IGNORE = "ignore"  # say nothing
 
 
-def refusal(user_id: int) -> Reply:
-    return Reply.text(
+def refusal_text(user_id: int) -> str:
+    return (
         "Sorry, this bot is private. Ask its operator to add you "
         f"(give them your id: {user_id}). You will not hear from me again until then."
     )
 
 
-SLOW_DOWN = Reply.text("You are sending commands too fast; wait a few seconds and try again.")
+def refusal(user_id: int) -> Reply:
+    return Reply.text(refusal_text(user_id))
+
+
+SLOW_DOWN_TEXT = "You are sending commands too fast; wait a few seconds and try again."
+SLOW_DOWN = Reply.text(SLOW_DOWN_TEXT)
 
 
 class Gate:
@@ -42,7 +51,6 @@ class Gate:
     ) -> None:
         self.ctx = ctx
         self._budgets: KeyedBuckets[int] = KeyedBuckets(per_minute / 60, burst, ctx.clock.monotonic)
-        self._refused: set[int] = set()
         self._warned: set[int] = set()
 
     async def allowed(self, user_id: int) -> bool:
@@ -50,18 +58,19 @@ class Gate:
             return True
         return await subscribers.is_allowed(self.ctx.db, user_id)
 
-    async def admit(self, message: Incoming) -> Admission:
-        user = message.user_id
-        if not await self.allowed(user):
-            if user in self._refused:
+    async def admit(self, user_id: int) -> Admission:
+        """What to do with a command or a button press from ``user_id``."""
+        if not await self.allowed(user_id):
+            first = await subscribers.note_refusal(
+                self.ctx.db, user_id, now=self.ctx.clock.now(), window=REFUSAL_WINDOW
+            )
+            return Admission.REFUSE if first else Admission.IGNORE
+        if not self._budgets[user_id].try_take():
+            if user_id in self._warned:
                 return Admission.IGNORE
-            self._refused.add(user)
-            return Admission.REFUSE
-        self._refused.discard(user)  # allowed since: a later removal refuses once more
-        if not self._budgets[user].try_take():
-            if user in self._warned:
-                return Admission.IGNORE
-            self._warned.add(user)
+            if len(self._warned) >= MAX_WARNED:
+                self._warned = {u for u in self._warned if u in self._budgets}
+            self._warned.add(user_id)
             return Admission.SLOW_DOWN
-        self._warned.discard(user)
+        self._warned.discard(user_id)
         return Admission.ADMIT

@@ -52,7 +52,7 @@ def build_commands(search: Search) -> list[Command]:
         ),
         Command(
             "unwatch",
-            "/unwatch <channel>",
+            "/unwatch <channel> [confirm]",
             "stop watching a channel",
             operator.unwatch,
             operator=True,

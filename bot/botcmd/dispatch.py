@@ -7,8 +7,9 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.botcmd.access import SLOW_DOWN, Admission, Gate, refusal
-from bot.botcmd.model import BotContext, CommandError, Incoming, Reply
+from bot.botcmd import confirm
+from bot.botcmd.access import SLOW_DOWN, SLOW_DOWN_TEXT, Admission, Gate, refusal, refusal_text
+from bot.botcmd.model import BotContext, CommandError, Incoming, Notice, Reply
 from bot.errors import ChanwatchError
 from bot.logs import fields
 from storage.errors import StorageError
@@ -20,6 +21,8 @@ MAX_COMMAND_CHARS = 3000
 
 Handler = Callable[[BotContext, Incoming, str], Awaitable[list[Reply]]]
 CallbackHandler = Callable[[BotContext, int, str], Awaitable[Reply]]
+# What a button press gets: the message edited (Reply), a pop-up (Notice), or nothing.
+CallbackAnswer = Reply | Notice | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ class Dispatcher:
         parsed = split_command(message.text, self.bot_username)
         if parsed is None:
             return []
-        admission = await self.gate.admit(message)
+        admission = await self.gate.admit(message.user_id)
         if admission is Admission.REFUSE:
             log.info("refused", extra=fields(user=message.user_id))
             return [refusal(message.user_id)]
@@ -71,19 +74,20 @@ class Dispatcher:
             return [SLOW_DOWN]
         if admission is Admission.IGNORE:
             return []
-        name, args = parsed
-        try:
-            return await self._run(message, name, args)
-        except (ChanwatchError, StorageError) as error:
-            return [Reply.text(str(error))]
-        except Exception:
-            log.exception("command failed", extra=fields(command=name, user=message.user_id))
-            return [Reply.text("Something went wrong on our side; the operators can see it.")]
+        return await self._safely(message, *parsed)
 
-    async def on_callback(self, chat_id: int, user_id: int, data: str) -> Reply | None:
-        """A pressed inline button (by callback-data prefix); ``None`` when not allowed."""
-        if not await self.gate.allowed(user_id):
+    async def on_callback(self, chat_id: int, user_id: int, data: str) -> CallbackAnswer:
+        """A pressed inline button, behind the same gate as commands."""
+        admission = await self.gate.admit(user_id)
+        if admission is Admission.REFUSE:
+            log.info("refused", extra=fields(user=user_id))
+            return Notice(refusal_text(user_id))
+        if admission is Admission.SLOW_DOWN:
+            return Notice(SLOW_DOWN_TEXT)
+        if admission is Admission.IGNORE:
             return None
+        if data.startswith(confirm.CALLBACK_PREFIX):
+            return await self._confirmed(chat_id, user_id, data)
         handler = next((h for p, h in self.callbacks.items() if data.startswith(p)), None)
         if handler is None:
             return Reply.text("This button no longer works; send the command again.")
@@ -91,6 +95,27 @@ class Dispatcher:
             return await handler(self.ctx, chat_id, data)
         except (ChanwatchError, StorageError) as error:
             return Reply.text(str(error))
+
+    async def _confirmed(self, chat_id: int, user_id: int, data: str) -> CallbackAnswer:
+        pending, yes = self.ctx.confirmations.answer(data, chat_id, user_id)
+        if pending is None:
+            return Notice("This question expired or is someone else's; send the command again.")
+        if not yes:
+            return Reply.text("Cancelled; nothing was changed.")
+        parsed = split_command(pending.action.text, None)
+        assert parsed is not None  # the handler that asked wrote this command
+        replies = await self._safely(pending.action, *parsed)
+        return replies[0] if replies else None
+
+    async def _safely(self, message: Incoming, name: str, args: str) -> list[Reply]:
+        """Run a command; a bad argument or a failure becomes a reply, never a traceback."""
+        try:
+            return await self._run(message, name, args)
+        except (ChanwatchError, StorageError) as error:
+            return [Reply.text(str(error))]
+        except Exception:
+            log.exception("command failed", extra=fields(command=name, user=message.user_id))
+            return [Reply.text("Something went wrong on our side; the operators can see it.")]
 
     async def _run(self, message: Incoming, name: str, args: str) -> list[Reply]:
         command = self.commands.get(name)

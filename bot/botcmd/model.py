@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.botcmd.confirm import Confirmations
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import ChanwatchError
@@ -59,6 +60,13 @@ class Reply:
         return cls(html.escape(plain, quote=False))
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A short answer to a button press, shown over the chat (the message is left as is)."""
+
+    text: str
+
+
 class Platform(Protocol):
     """What handlers need from Telegram itself."""
 
@@ -80,6 +88,7 @@ class BotContext:
     started_at: datetime
     operators: frozenset[int] = field(default_factory=frozenset)
     watchlist_changed: Callable[[], None] = lambda: None  # the reader re-syncs its channels
+    confirmations: Confirmations[Incoming] = field(default_factory=Confirmations)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -9,17 +9,18 @@ import html
 import re
 
 from bot.alerts import channel_name, local_time, post_link
-from bot.botcmd.model import BotContext, CommandError, Incoming, Reply, lines
+from bot.botcmd.confirm import split_confirmation
+from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
 from bot.commands.backtest import run_backtest
 from bot.pipeline.model import ChannelInfo
 from bot.status import collect_status, render_html
 from bot.text import make_snippet
-from bot.watchlist import actions
-from storage import audit, subscribers
+from bot.watchlist import actions, validate
+from storage import audit, channels, rules, search, subscribers
 
 RULE_USAGE = (
     "/rule add <name> [!instant] <query>",
-    "/rule del <name>",
+    "/rule del <name> [confirm]",
     "/rule list",
     "/rule test <query>",
     "/rule pause <name>",
@@ -59,10 +60,32 @@ async def watch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
     return [Reply.text(f"Watching {channel.ref}{tagged}; the reader picks it up shortly.")]
 
 
+def ask(ctx: BotContext, message: Incoming, question: str, command: str) -> Reply:
+    """The question with [Yes] [No], and the plain command that does it without buttons."""
+    confirmed = Incoming(message.chat, message.user_id, message.username, command)
+    yes, no = ctx.confirmations.ask(message.chat.id, message.user_id, confirmed)
+    return Reply(
+        lines(question, f"Press Yes, or send <code>{html.escape(command)}</code>"),
+        ((Button("Yes", yes), Button("No", no)),),
+    )
+
+
 async def unwatch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
-    if not args.strip():
+    ref, sure = split_confirmation(args)
+    if not ref:
         raise CommandError("Use /unwatch <channel as /channels lists it>")
-    channel = await actions.unwatch_channel(ctx.db, actor(message), args.strip())
+    if not sure:
+        canonical = validate.channel_ref(ref)
+        channel = await channels.find(ctx.db, ref=canonical)
+        if channel is None or not channel.watched:
+            raise CommandError(f"channel {canonical} is not watched")
+        posts = await search.channel_post_count(ctx.db, channel.id)
+        question = (
+            f"Stop watching <b>{html.escape(channel.display_name)}</b>? "
+            f"Its {posts} stored posts and their hits stay."
+        )
+        return [ask(ctx, message, question, f"/unwatch {canonical} confirm")]
+    channel = await actions.unwatch_channel(ctx.db, actor(message), ref)
     ctx.watchlist_changed()
     return [Reply.text(f"Stopped watching {channel.ref}. Its stored posts stay.")]
 
@@ -88,18 +111,29 @@ async def rule(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
         return await _rule_test(ctx, rest)
     if verb == "add":
         return await _rule_add(ctx, message, rest)
-    if verb in ("del", "pause", "resume"):
+    if verb == "del":
+        return await _rule_del(ctx, message, rest)
+    if verb in ("pause", "resume"):
         if not rest:
             raise CommandError(f"Use /rule {verb} <name>")
-        change = {
-            "del": actions.remove_rule,
-            "pause": actions.pause_rule,
-            "resume": actions.resume_rule,
-        }[verb]
+        change = actions.pause_rule if verb == "pause" else actions.resume_rule
         changed = await change(ctx.db, actor(message), rest)
-        done = {"del": "Deleted", "pause": "Paused", "resume": "Resumed"}[verb]
+        done = "Paused" if verb == "pause" else "Resumed"
         return [Reply(f"{done} rule <code>{html.escape(changed.name)}</code>.")]
     raise CommandError("Use one of:\n" + "\n".join(RULE_USAGE))
+
+
+async def _rule_del(ctx: BotContext, message: Incoming, rest: str) -> list[Reply]:
+    name, sure = split_confirmation(rest)
+    if not name:
+        raise CommandError("Use /rule del <name>")
+    if not sure:
+        found = await rules.get(ctx.db, name)
+        hits = await search.rule_hit_count(ctx.db, found.name)
+        question = f"Delete rule <code>{html.escape(found.name)}</code> and its {hits} hits?"
+        return [ask(ctx, message, question, f"/rule del {found.name} confirm")]
+    removed = await actions.remove_rule(ctx.db, actor(message), name)
+    return [Reply(f"Deleted rule <code>{html.escape(removed.name)}</code>.")]
 
 
 async def _rule_add(ctx: BotContext, message: Incoming, rest: str) -> list[Reply]:

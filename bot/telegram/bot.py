@@ -15,6 +15,7 @@ from telethon import Button as TelethonButton
 from telethon import TelegramClient, errors, events, types
 
 from bot.botcmd import Chat, CommandError, Dispatcher, Incoming, Reply
+from bot.botcmd.model import Notice
 from bot.logs import fields
 
 log = logging.getLogger(__name__)
@@ -107,14 +108,15 @@ class BotFrontend:
 
     async def on_callback(self, event: events.CallbackQuery.Event) -> None:
         data = event.data.decode("utf-8", "replace")
-        reply = await self.dispatcher.on_callback(int(event.chat_id), int(event.sender_id), data)
+        answer = await self.dispatcher.on_callback(int(event.chat_id), int(event.sender_id), data)
         try:
-            if reply is None:
-                await event.answer("Not allowed.")
+            if isinstance(answer, Notice):
+                await event.answer(answer.text, alert=True)
                 return
-            await event.edit(
-                reply.html, parse_mode="html", link_preview=False, buttons=_buttons(reply)
-            )
+            if answer is not None:
+                await event.edit(
+                    answer.html, parse_mode="html", link_preview=False, buttons=_buttons(answer)
+                )
             await event.answer()
         except errors.MessageNotModifiedError:
             await event.answer()
