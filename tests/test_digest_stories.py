@@ -107,6 +107,28 @@ def test_copies_and_light_edits_fold_and_same_topic_posts_stay_apart() -> None:
     assert folded == expected
 
 
+def test_a_channels_daily_template_is_a_new_report_each_day_but_its_reposts_fold() -> None:
+    def tally(n: int) -> str:
+        return f"Утренняя сводка: за ночь над Белгородом и областью сбито {n} беспилотников."
+
+    days = [
+        DigestHit("drones", 1, "Сводки", None, 10 + day, T0 + timedelta(days=day), tally(n))
+        for day, n in enumerate((16, 18, 28))
+    ]
+    repost = DigestHit(
+        "drones",
+        2,
+        "Border Watch",
+        None,
+        5,
+        T0 + timedelta(hours=1),
+        tally(16) + " Источник: Сводки",
+    )
+    stories = fold_stories([*days, repost])
+    assert sorted(s.size for s in stories) == [1, 1, 2]
+    assert {h.channel_id for h in stories[0].hits} == {1, 2}
+
+
 def test_story_knows_first_post_channels_and_size_and_order() -> None:
     late = hit(50, KURSK, channel=7, title="Late")
     early = hit(2, KURSK + " Подписывайтесь!", channel=8, title="Early")

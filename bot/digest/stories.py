@@ -7,7 +7,11 @@ Four passes over one rule's hits, cheapest first, joined with a union-find:
 2. Exact copies: identical normalized word sequences (most reposts) share one fingerprint,
    so only distinct texts reach MinHash.
 3. Near copies: MinHash signatures of word shingles, banded LSH to find candidates, and a
-   check of the estimated Jaccard similarity before two posts are joined.
+   check of the estimated Jaccard similarity before two posts are joined. Two stories are not
+   joined this way when that would put one channel's posts more than ``REPEAT_GAP`` apart
+   into one story: a channel's template (a daily tally of downed drones) posted again the
+   next day is a new report with new numbers, not a repost — nor may a repost of Monday's
+   tally chain Monday's and Tuesday's together.
 4. Forwards that only give a display name (Telegram Desktop exports, hidden sources) join
    the most similar post of the channel with that title, with a relaxed similarity bar.
 
@@ -40,6 +44,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -53,6 +58,7 @@ SHINGLE = 3
 THRESHOLD = 0.2
 NUM_PERM = 64
 FINGERPRINT_CHARS = 1500
+REPEAT_GAP = timedelta(hours=6)
 _NAME_THRESHOLD = THRESHOLD / 2
 _PAIRWISE_BUCKET = 32
 _WORD = re.compile(r"[\w']+")
@@ -221,7 +227,8 @@ def fold_stories(
     reps = list(first_of.values())
     if len(reps) > 1:
         matrix = np.stack([prints.signature(key) for key in first_of])
-        _join_similar(matrix, reps, union, threshold)
+        guard = _Guard(hits, union)
+        _join_similar(matrix, reps, guard, threshold)
     _join_named_forwards(hits, exact, prints, union)
     groups: dict[int, list[DigestHit]] = {}
     for i, hit in enumerate(hits):
@@ -284,7 +291,37 @@ def _join_named_forwards(
             union.join(best, i)
 
 
-def _join_similar(matrix: Signature, reps: list[int], union: _Union, threshold: float) -> None:
+class _Guard:
+    """Joins stories unless one channel's posts would end up more than REPEAT_GAP apart."""
+
+    def __init__(self, hits: Sequence[DigestHit], union: _Union) -> None:
+        self.union = union
+        self.spans: dict[int, dict[int, tuple[datetime, datetime]]] = {}
+        for i, hit in enumerate(hits):
+            spans = self.spans.setdefault(union.find(i), {})
+            low, high = spans.get(hit.channel_id, (hit.date, hit.date))
+            spans[hit.channel_id] = (min(low, hit.date), max(high, hit.date))
+
+    def same(self, i: int, j: int) -> bool:
+        return self.union.find(i) == self.union.find(j)
+
+    def join(self, i: int, j: int) -> None:
+        ri, rj = self.union.find(i), self.union.find(j)
+        if ri == rj:
+            return
+        a, b = self.spans[ri], self.spans[rj]
+        merged = dict(a)
+        for channel, (low, high) in b.items():
+            if channel in merged:
+                low, high = min(low, merged[channel][0]), max(high, merged[channel][1])
+                if high - low > REPEAT_GAP:
+                    return
+            merged[channel] = (low, high)
+        self.union.join(ri, rj)
+        self.spans[self.union.find(ri)] = merged
+
+
+def _join_similar(matrix: Signature, reps: list[int], guard: _Guard, threshold: float) -> None:
     """Join rows whose estimated Jaccard is at least ``threshold``; LSH bands pick candidates.
 
     Buckets whose members are already one story are skipped, so a pair of near copies that
@@ -302,23 +339,23 @@ def _join_similar(matrix: Signature, reps: list[int], union: _Union, threshold: 
         bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
         for bucket in np.flatnonzero(counts > 1).tolist():
             members = order[bounds[bucket] : bounds[bucket + 1]]
-            if len({union.find(reps[m]) for m in members}) > 1:
-                _join_bucket(matrix, members, reps, union, threshold)
+            if len({guard.union.find(reps[m]) for m in members}) > 1:
+                _join_bucket(matrix, members, reps, guard, threshold)
 
 
 def _join_bucket(
-    matrix: Signature, members: list[int], reps: list[int], union: _Union, threshold: float
+    matrix: Signature, members: list[int], reps: list[int], guard: _Guard, threshold: float
 ) -> None:
     need = int(np.ceil(threshold * matrix.shape[1]))
     if len(members) > _PAIRWISE_BUCKET:
         head, rest = members[0], np.array(members[1:])
         agree = np.count_nonzero(matrix[rest] == matrix[head], axis=1)
         for m in rest[agree >= need].tolist():
-            union.join(reps[head], reps[m])
+            guard.join(reps[head], reps[m])
         return
     for x, first in enumerate(members):
         for second in members[x + 1 :]:
-            if union.find(reps[first]) == union.find(reps[second]):
+            if guard.same(reps[first], reps[second]):
                 continue
             if np.count_nonzero(matrix[first] == matrix[second]) >= need:
-                union.join(reps[first], reps[second])
+                guard.join(reps[first], reps[second])
