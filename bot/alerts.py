@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.pipeline.model import ChannelInfo
 from bot.text import make_snippet
+from bot.text.links import post_link
 
 MESSAGE_LIMIT = 4096
 SNIPPET_WIDTH = 400
@@ -38,11 +39,9 @@ class AlertHit(Protocol):
     def after_edit(self) -> bool: ...
 
 
-def post_link(channel: ChannelInfo, message_id: int) -> str:
-    """Public ``t.me/<username>/<id>``, or the members-only ``t.me/c/<id>/<msg>`` form."""
-    if channel.username:
-        return f"https://t.me/{channel.username}/{message_id}"
-    return f"https://t.me/c/{channel.telegram_id}/{message_id}"
+def channel_link(channel: ChannelInfo, message_id: int) -> str:
+    """The link to a post of ``channel``."""
+    return post_link(channel.username, channel.telegram_id, message_id)
 
 
 def channel_name(channel: ChannelInfo) -> str:
@@ -65,7 +64,7 @@ def _short(text: str, limit: int = _NAME_LIMIT) -> str:
 
 def render_alert(hit: AlertHit, zone: ZoneInfo, *, width: int = SNIPPET_WIDTH) -> str:
     """The alert: rule, channel, local time, a snippet with matched words in bold, the link."""
-    link = html.escape(post_link(hit.channel, hit.message_id))
+    link = html.escape(channel_link(hit.channel, hit.message_id))
     edited = " · edited" if hit.after_edit else ""
     head = (
         f"🔔 <b>{html.escape(_short(hit.rule))}</b> · "

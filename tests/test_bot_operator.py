@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -61,7 +61,7 @@ async def test_rule_lifecycle(bot: BotHarness) -> None:
 
 async def test_rule_test_backtests_stored_history(bot: BotHarness) -> None:
     news = ChannelInfo(1500000077, "Курские новости", "kursk_news")
-    now = datetime.now(UTC)  # the backtest looks back from the real clock, like the CLI's
+    now = bot.clock.now()
     await Pipeline(bot.db).ingest(
         [
             IncomingMessage(news, 1, now - timedelta(days=2), "Войска КНДР в Курской области"),

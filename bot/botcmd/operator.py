@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
-from bot.alerts import channel_name, local_time, post_link
+from bot.alerts import channel_link, channel_name, local_time
 from bot.botcmd.confirm import split_confirmation
 from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
-from bot.commands.backtest import run_backtest
+from bot.pipeline.backtest import run_backtest
 from bot.pipeline.model import ChannelInfo
 from bot.status import collect_status, render_html
 from bot.text import make_snippet
@@ -169,7 +170,8 @@ async def _rule_test(ctx: BotContext, query: str) -> list[Reply]:
     """What the query would have caught in the last 30 days (the CLI's ``backtest``)."""
     if not query:
         raise CommandError("Use /rule test <query>")
-    result = await run_backtest(ctx.db, query, f"{BACKTEST_DAYS}d", BACKTEST_SHOWN, fast=True)
+    since = ctx.clock.now() - timedelta(days=BACKTEST_DAYS)
+    result = await run_backtest(ctx.db, query, since=since, top=BACKTEST_SHOWN, fast=True)
     head = (
         f"<code>{html.escape(query)}</code> matched {result.matched} of {result.scanned} "
         f"stored posts in {BACKTEST_DAYS} days"
@@ -179,7 +181,7 @@ async def _rule_test(ctx: BotContext, query: str) -> list[Reply]:
     items = []
     for m, spans in reversed(result.latest):
         channel = ChannelInfo(m.channel_telegram_id or 0, m.channel_title, m.channel_username)
-        link = html.escape(post_link(channel, m.message_id))
+        link = html.escape(channel_link(channel, m.message_id))
         items.append(
             f'<a href="{link}">{html.escape(channel_name(channel))}</a> · '
             f"{local_time(m.date, ctx.zone)}\n{make_snippet(m.text, spans, 120).html()}"

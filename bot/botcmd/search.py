@@ -13,7 +13,7 @@ import secrets
 from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
-from bot.alerts import MESSAGE_LIMIT, channel_name, local_time, post_link
+from bot.alerts import MESSAGE_LIMIT, channel_link, channel_name, local_time
 from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
 from bot.pipeline.model import ChannelInfo
 from bot.text import make_snippet
@@ -63,7 +63,7 @@ def _item(found: FoundMessage, words: tuple[str, ...], zone: ZoneInfo, width: in
     channel = ChannelInfo(
         found.channel_telegram_id or 0, found.channel_title, found.channel_username
     )
-    link = html.escape(post_link(channel, found.message_id))
+    link = html.escape(channel_link(channel, found.message_id))
     quote = make_snippet(found.text, _spans(found.text, words), width).html()
     return (
         f'<a href="{link}">{html.escape(channel_name(channel))}</a> · '

@@ -1,61 +1,17 @@
 """``chanwatch backtest "<query>"``: what a query would have caught in stored history.
 
-An operator sees a rule's noise before enabling it: matches per day and the latest hits.
-Every stored message of the period is matched; ``--fast`` lets the full-text index narrow
-the scan for queries of exact and prefix terms, at the cost of missing posts that disguise
-words (see ``bot.pipeline.narrow`` for why that narrowing is not sound).
+The work is ``bot.pipeline.backtest`` (shared with the bot's ``/rule test``); this prints it.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC
 
-from bot.alerts import post_link
 from bot.commands.context import CommandContext
 from bot.commands.hits import parse_since
-from bot.matching import RuleSet, parse_query
-from bot.pipeline.model import ChannelInfo
-from bot.pipeline.narrow import fts_expression
-from bot.text.snippet import make_snippet
-from bot.watchlist import validate
-from storage import messages
-from storage.database import Database
-from storage.messages import ScannedMessage
-
-_NAME = "backtest"
-
-
-@dataclass
-class Backtest:
-    scanned: int = 0
-    narrowed: bool = False
-    per_day: Counter[str] = field(default_factory=Counter)
-    latest: list[tuple[ScannedMessage, tuple[tuple[int, int], ...]]] = field(default_factory=list)
-
-    @property
-    def matched(self) -> int:
-        return sum(self.per_day.values())
-
-
-async def run_backtest(
-    db: Database, query: str, since_text: str, top: int, *, fast: bool = False
-) -> Backtest:
-    validate.query(query)
-    ruleset = RuleSet.compile([(_NAME, query)])
-    fts = fts_expression(parse_query(query)) if fast else None
-    result = Backtest(narrowed=fts is not None)
-    async for chunk in messages.scan(db, since=parse_since(since_text), fts_query=fts):
-        result.scanned += len(chunk)
-        for message in chunk:
-            found = ruleset.match(message.text)
-            if found:
-                result.per_day[f"{message.date.astimezone(UTC):%Y-%m-%d}"] += 1
-                result.latest.append((message, found[0].spans))
-                del result.latest[:-top]
-    return result
+from bot.pipeline.backtest import run_backtest
+from bot.text import make_snippet
+from bot.text.links import post_link
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     async with ctx.database() as db:
-        result = await run_backtest(db, args.query, args.since, max(args.top, 0), fast=args.fast)
+        result = await run_backtest(
+            db, args.query, since=parse_since(args.since), top=max(args.top, 0), fast=args.fast
+        )
     how = "narrowed by the full-text index" if result.narrowed else "full scan"
     out = ctx.stdout
     print(
@@ -92,12 +50,10 @@ async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     if result.latest:
         print("latest:", file=out)
     for message, spans in reversed(result.latest):
-        channel = ChannelInfo(
-            message.channel_telegram_id or 0, message.channel_title, message.channel_username
+        link = post_link(
+            message.channel_username, message.channel_telegram_id or 0, message.message_id
         )
         quote = make_snippet(message.text, spans, width=120).marked()
-        print(
-            f"  {message.date:%Y-%m-%d %H:%M}  {post_link(channel, message.message_id)}", file=out
-        )
+        print(f"  {message.date:%Y-%m-%d %H:%M}  {link}", file=out)
         print(f"    {quote}", file=out)
     return 0

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from bot.alerts import post_link
+from bot.alerts import channel_link
 from bot.commands.context import CommandContext
 from bot.errors import UsageError
 from bot.pipeline.model import ChannelInfo
@@ -64,7 +64,7 @@ def _fields(item: MessageHits) -> dict[str, object]:
         "message_id": item.message_id,
         "date": item.date.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "rules": list(item.rules),
-        "link": post_link(channel_of(item), item.message_id),
+        "link": channel_link(channel_of(item), item.message_id),
         "text": item.text,
     }
 
