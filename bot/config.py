@@ -153,11 +153,14 @@ def load_settings(
     environ: Mapping[str, str],
     *,
     telegram: bool = False,
+    delivery: bool = True,
     database_path: Path | None = None,
 ) -> Settings:
     """Build Settings or raise ``ConfigError`` listing every problem found.
 
-    ``telegram`` asks for the credentials a connection needs; ``database_path`` is ``--db``.
+    ``telegram`` asks for the credentials a connection needs, and ``delivery`` (with it) for
+    somewhere to send alerts: ``login`` needs only the former, since a newcomer logs in
+    before creating a bot. ``database_path`` is ``--db``.
     """
     r = _Reader(environ)
     defaults = Settings()
@@ -181,16 +184,16 @@ def load_settings(
         health_host=r.raw("HEALTH_HOST") or defaults.health_host,
     )
     if telegram:
-        settings = _with_telegram(r, settings)
+        settings = _with_telegram(r, settings, delivery=delivery)
     if r.problems:
         raise ConfigError(r.problems)
     return settings
 
 
-def _with_telegram(r: _Reader, settings: Settings) -> Settings:
+def _with_telegram(r: _Reader, settings: Settings, *, delivery: bool) -> Settings:
     r.require("API_ID", "get it with API_HASH at https://my.telegram.org → API development tools")
     r.require("API_HASH", "it comes with API_ID from https://my.telegram.org")
-    if r.raw("BOT_TOKEN") is None and r.raw("ALERT_CHAT") is None:
+    if delivery and r.raw("BOT_TOKEN") is None and r.raw("ALERT_CHAT") is None:
         r.problems.append(
             "neither BOT_TOKEN nor ALERT_CHAT is set: alerts need a bot (token from @BotFather) "
             "or a chat the user session posts to"

@@ -71,6 +71,13 @@ def test_alert_destination_required() -> None:
     )
 
 
+def test_login_needs_only_the_account_credentials() -> None:
+    env = {"API_ID": GOOD["API_ID"], "API_HASH": GOOD["API_HASH"]}
+    assert load_settings(env, telegram=True, delivery=False).api_id == 123456
+    with pytest.raises(ConfigError, match="neither BOT_TOKEN nor ALERT_CHAT"):
+        load_settings(env, telegram=True)
+
+
 def test_secrets_hidden_from_repr() -> None:
     settings = load_settings(GOOD, telegram=True)
     assert GOOD["API_HASH"] not in repr(settings)

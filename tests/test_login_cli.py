@@ -29,7 +29,6 @@ def environment(tmp_path: Path) -> dict[str, str]:
         "API_HASH": API_HASH,
         "SESSION_PATH": str(tmp_path / "secrets" / "reader.session"),
         "DATABASE_PATH": str(tmp_path / "chanwatch.db"),
-        "ALERT_CHAT": "@analyst",  # settings(telegram=True) demands it or BOT_TOKEN
     }
 
 

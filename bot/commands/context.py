@@ -24,9 +24,15 @@ class CommandContext:
     stdin: TextIO
     database_override: Path | None = None
 
-    def settings(self, *, telegram: bool = False) -> Settings:
-        """Validated settings; ``telegram=True`` also demands the credentials."""
-        return load_settings(self.environ, telegram=telegram, database_path=self.database_override)
+    def settings(self, *, telegram: bool = False, delivery: bool = True) -> Settings:
+        """Validated settings; ``telegram=True`` also demands the credentials (and, unless
+        ``delivery=False``, a bot token or an alert chat)."""
+        return load_settings(
+            self.environ,
+            telegram=telegram,
+            delivery=delivery,
+            database_path=self.database_override,
+        )
 
     @asynccontextmanager
     async def database(self) -> AsyncIterator[Database]:

@@ -36,7 +36,7 @@ class _Terminal:
 
 
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
-    settings = ctx.settings(telegram=True)
+    settings = ctx.settings(telegram=True, delivery=False)
     client = build_client(settings)
     terminal = _Terminal(ctx)
     await client.connect()
