@@ -4,14 +4,14 @@ Input lines are ``{"id": ..., "text": ...}``; each good line gets exactly one ou
 order, ``{"id": <same id>, "rules": [sorted names]}``. A bad line is reported on stderr with
 its line number and skipped (the exit code is still 0: one broken line in a million should
 not void an evaluation run); a bad rule aborts before any output, naming the rule. Every rule
-applies: scopes and priorities are ignored here.
+applies: scopes and priorities are ignored here, but the file is validated exactly as
+``chanwatch apply`` would, every problem listed at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from bot.commands.context import CommandContext
 from bot.errors import ChanwatchError
 from bot.matching import RuleSet
+from bot.watchlist.parse import read_watchlist
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,29 +55,8 @@ async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def load_rules(path: Path) -> list[tuple[str, str]]:
-    """``(name, query)`` of every ``[[rules]]`` table; shape errors name the table."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ChanwatchError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ChanwatchError(f"{path} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ChanwatchError(f"{path} is not valid TOML: {exc}") from None
-    tables = data.get("rules", [])
-    if not isinstance(tables, list):
-        raise ChanwatchError(f"{path}: 'rules' must be an array of [[rules]] tables")
-    rules: list[tuple[str, str]] = []
-    for number, table in enumerate(tables, start=1):
-        if not isinstance(table, dict):
-            raise ChanwatchError(f"{path}: rule #{number} is not a [[rules]] table")
-        name, query = table.get("name"), table.get("query")
-        if not isinstance(name, str) or not name.strip():
-            raise ChanwatchError(f"{path}: rule #{number} needs a name (a non-empty string)")
-        if not isinstance(query, str):
-            raise ChanwatchError(f"{path}: rule {name!r} needs a query (a string)")
-        rules.append((name, query))
-    return rules
+    """``(name, query)`` of every rule, read by the same validator as ``chanwatch apply``."""
+    return [(rule.name, rule.query) for rule in read_watchlist(path).rules]
 
 
 def match_lines(ruleset: RuleSet, lines: Iterable[bytes | str], out: TextIO, err: TextIO) -> None:
