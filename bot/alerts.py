@@ -57,9 +57,10 @@ def local_time(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _short(text: str, limit: int = _NAME_LIMIT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def short_name(text: str, limit: int = _NAME_LIMIT) -> str:
+    """A title or rule name on one line, bounded, without invisible or direction-changing
+    characters (a channel titled with U+202E must not reverse the alert around it)."""
+    return make_snippet(text, (), limit).text
 
 
 def render_alert(hit: AlertHit, zone: ZoneInfo, *, width: int = SNIPPET_WIDTH) -> str:
@@ -67,8 +68,8 @@ def render_alert(hit: AlertHit, zone: ZoneInfo, *, width: int = SNIPPET_WIDTH) -
     link = html.escape(channel_link(hit.channel, hit.message_id))
     edited = " · edited" if hit.after_edit else ""
     head = (
-        f"🔔 <b>{html.escape(_short(hit.rule))}</b> · "
-        f'<a href="{link}">{html.escape(_short(channel_name(hit.channel)))}</a>\n'
+        f"🔔 <b>{html.escape(short_name(hit.rule))}</b> · "
+        f'<a href="{link}">{html.escape(short_name(channel_name(hit.channel)))}</a>\n'
         f"{local_time(hit.date, zone)}{edited}\n\n"
     )
     tail = f'\n\n<a href="{link}">Open the post</a>'

@@ -9,7 +9,7 @@ import html
 import re
 from datetime import timedelta
 
-from bot.alerts import channel_link, channel_name, local_time
+from bot.alerts import channel_link, channel_name, local_time, short_name
 from bot.botcmd.confirm import split_confirmation
 from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
 from bot.pipeline.backtest import run_backtest
@@ -183,7 +183,7 @@ async def _rule_test(ctx: BotContext, query: str) -> list[Reply]:
         channel = ChannelInfo(m.channel_telegram_id or 0, m.channel_title, m.channel_username)
         link = html.escape(channel_link(channel, m.message_id))
         items.append(
-            f'<a href="{link}">{html.escape(channel_name(channel))}</a> · '
+            f'<a href="{link}">{html.escape(short_name(channel_name(channel)))}</a> · '
             f"{local_time(m.date, ctx.zone)}\n{make_snippet(m.text, spans, 120).html()}"
         )
     return [Reply(lines(head + "; the newest:", "", "\n\n".join(items)))]

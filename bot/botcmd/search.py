@@ -13,7 +13,7 @@ import secrets
 from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
-from bot.alerts import MESSAGE_LIMIT, channel_link, channel_name, local_time
+from bot.alerts import MESSAGE_LIMIT, channel_link, channel_name, local_time, short_name
 from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
 from bot.pipeline.model import ChannelInfo
 from bot.text import make_snippet
@@ -66,7 +66,7 @@ def _item(found: FoundMessage, words: tuple[str, ...], zone: ZoneInfo, width: in
     link = html.escape(channel_link(channel, found.message_id))
     quote = make_snippet(found.text, _spans(found.text, words), width).html()
     return (
-        f'<a href="{link}">{html.escape(channel_name(channel))}</a> · '
+        f'<a href="{link}">{html.escape(short_name(channel_name(channel)))}</a> · '
         f"{local_time(found.date, zone)}\n{quote}"
     )
 
