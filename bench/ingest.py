@@ -21,6 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.report import emit
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from bot.pipeline.replay import replay_export
@@ -232,9 +233,32 @@ async def bench_digest_queries(workdir: Path) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="chanwatch-bench-") as tmp:
         workdir = Path(tmp)
-        asyncio.run(bench_ingest(workdir))
-        asyncio.run(bench_replay(workdir))
-        asyncio.run(bench_digest_queries(workdir))
+        rate = asyncio.run(bench_ingest(workdir))
+        replay_s = asyncio.run(bench_replay(workdir))
+        query_s = asyncio.run(bench_digest_queries(workdir))
+    emit(
+        "ingest.rate",
+        f"ingest (normalize, match {RULES:,} rules, store), {INGEST_MESSAGES:,} messages",
+        rate,
+        "msg/s",
+        target=5_000,
+    )
+    emit(
+        "ingest.replay",
+        f"replay of a {REPLAY_MESSAGES:,}-message export",
+        replay_s,
+        "s",
+        target=30 * REPLAY_MESSAGES / 100_000,
+        better="lower",
+    )
+    emit(
+        "ingest.digest_query",
+        f"digest-style query, a day's hits with texts, over {STORED_MESSAGES:,} stored messages",
+        query_s * 1000,
+        "ms",
+        target=200,
+        better="lower",
+    )
 
 
 if __name__ == "__main__":
