@@ -12,11 +12,13 @@ when it has no subscription yet) and commands are read from that chat, where the
 owner counts as an operator.
 
 One ``Metrics`` object serves the whole process: the pipeline is wrapped in
-``MeteredIngest``, the deliverer counts its sends, and the health listener renders it.
+``MeteredIngest``, the reader reports its connection and lag, the deliverer counts its sends,
+and the health listener renders it.
 
-Seam for the digest scheduler: start it in :meth:`Service._start` beside the deliverer and
-stop it first in :meth:`Service._shutdown`; it enqueues ``digest`` rows and calls
-``self.deliverer.notify()``.
+The digest scheduler starts after the reader (it sends digests missed while down at once)
+and stops first, so no digest is queued during the stop; it also runs retention pruning and
+the reader's catch-up sweeps. The bot asks it to rebuild its jobs after a chat changes its
+subscriptions or settings.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable
+from datetime import timedelta
 
 from bot.botcmd import BotContext
 from bot.botcmd.assemble import make_dispatcher
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.digest.scheduler import DigestScheduler
 from bot.errors import ChanwatchError
 from bot.logs import RedactingFilter, fields
 from bot.ops import heartbeat
@@ -80,7 +84,21 @@ class Service:
         router = OutboxRouter(settings.zone, now=self.clock.now, queued=self.deliverer.notify)
         self.pipeline = Pipeline(db, router=router)
         options = ReaderOptions(backfill=settings.backfill, stop_grace=stop_grace * READER_SHARE)
-        self.reader = Reader(clients.user, db, MeteredIngest(self.pipeline, self.metrics), options)
+        self.reader = Reader(
+            clients.user,
+            db,
+            MeteredIngest(self.pipeline, self.metrics),
+            options,
+            metrics=self.metrics,
+        )
+        self.scheduler = DigestScheduler(
+            db,
+            default_zone=settings.zone,
+            retention=timedelta(days=settings.retention_days),
+            sweep=self.reader.sync,
+            now=self.clock.now,
+            queued=self.deliverer.notify,
+        )
         self.frontend: BotFrontend | None = None
         self.health: HealthServer | None = None
 
@@ -102,6 +120,7 @@ class Service:
             started_at=self.clock.now(),
             operators=frozenset(operators),
             watchlist_changed=self.reader.request_sync,
+            schedules_changed=self.scheduler.request_reload,
         )
         username = (await client.get_me()).username if bot is not None else None
         dispatcher = make_dispatcher(ctx, bot_username=username)
@@ -135,13 +154,13 @@ class Service:
     async def _beat(self) -> None:
         while True:
             await heartbeat.beat(self.db, self.clock.now())
-            self.metrics.reader_connected(self.clients.user.is_connected())
             await asyncio.sleep(heartbeat.HEARTBEAT_INTERVAL.total_seconds())
 
     async def _start(self) -> set[asyncio.Task[None]]:
         await self._start_health()
         await self._install_bot()
         await self.reader.start()
+        await self.scheduler.start()
         return {
             asyncio.create_task(self.deliverer.run(), name=DELIVERER),
             asyncio.create_task(self._beat(), name="chanwatch-heartbeat"),
@@ -179,6 +198,7 @@ class Service:
         deadline = loop.time() + self.stop_grace
         if self.frontend is not None:
             self.frontend.uninstall()
+        await self.scheduler.stop()
         await self.reader.stop()
         self.deliverer.stop()
         deliverer = [t for t in tasks if t.get_name() == DELIVERER]

@@ -88,6 +88,7 @@ class BotContext:
     started_at: datetime
     operators: frozenset[int] = field(default_factory=frozenset)
     watchlist_changed: Callable[[], None] = lambda: None  # the reader re-syncs its channels
+    schedules_changed: Callable[[], None] = lambda: None  # the scheduler rebuilds digest jobs
     confirmations: Confirmations[Incoming] = field(default_factory=Confirmations)
 
     @property

@@ -56,6 +56,7 @@ async def settings(ctx: BotContext, message: Incoming, args: str) -> list[Reply]
         await subscribers.set_digest_schedule(ctx.db, chat, str(parse_schedule(value)))
     else:
         raise CommandError(f"Unknown setting {key!r}. Use one of: tz, quiet, instant, digest.")
+    ctx.schedules_changed()
     updated = await subscribers.get(ctx.db, chat)
     assert updated is not None
     return [_show(updated, ctx.settings.timezone)]

@@ -66,6 +66,7 @@ async def subscribe(ctx: BotContext, message: Incoming, args: str) -> list[Reply
     target = await target_of(ctx, args)
     await ensure_chat(ctx, message)
     added = await subscribers.subscribe(ctx.db, message.chat.id, target)
+    ctx.schedules_changed()
     label = html.escape(target)
     if not added:
         return [Reply(f"Already subscribed to <code>{label}</code>.")]
@@ -86,11 +87,13 @@ async def unsubscribe(ctx: BotContext, message: Incoming, args: str) -> list[Rep
     if text.lower() == "everything":
         for target in targets:
             await subscribers.unsubscribe(ctx.db, message.chat.id, target)
+        ctx.schedules_changed()
         return [Reply.text(f"Unsubscribed from everything ({len(targets)}).")]
     wanted = text.lower() if text.lower() == "all" else text
     target = wanted if ":" in wanted or wanted == "all" else f"rule:{wanted}"
     if not await subscribers.unsubscribe(ctx.db, message.chat.id, target):
         raise CommandError(f"You are not subscribed to {target!r}; /mysubs lists what you are.")
+    ctx.schedules_changed()
     return [Reply(f"Unsubscribed from <code>{html.escape(target)}</code>.")]
 
 
