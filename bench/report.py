@@ -113,8 +113,9 @@ def _better(value: object) -> Better:
 
 
 def _number(value: float) -> str:
-    """Readable at a glance: thousands separated, three significant digits for small values."""
-    if abs(value) >= 100:
+    """Readable at a glance: whole numbers with thousands separated, three significant digits
+    for small fractions."""
+    if abs(value) >= 100 or float(value).is_integer():
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
