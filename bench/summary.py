@@ -97,7 +97,7 @@ def document(
     lines = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` on {when:%Y-%m-%d %H:%M %Z}{at_commit}, "
+        f"Written by `python -m bench` (`make bench`) on {when:%Y-%m-%d %H:%M %Z}{at_commit}, "
         f"`BENCH_SCALE={scale}`: {counts(runs)}.",
         "",
         "Targets are those of SPEC section 7. *ok*: the target is met; *miss*: it is not;",
