@@ -1,0 +1,302 @@
+"""SIGKILL during a digest and during live ingest, then a restart: no post lost, no alert
+or digest doubled, the database whole.
+
+A real child process (``tests/kill_targets.py``) works on a SQLite file prepared here and
+stops at a pause point just before or just after a commit; the test kills it there, looks at
+what the kill left, restarts the work in-process and compares the result with an
+uninterrupted run over a copy of the same database. The delivery side (outbox rows killed
+while sending) is covered by ``tests/test_faults_delivery*.py``, a replay killed mid-way by
+``tests/test_replay.py``.
+
+The digest day is the dataset's: 27 October 2024 in Kyiv (``tests/digest_dataset.py``),
+plus generated posts spread over the days the service missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.digest.scheduler import DigestScheduler
+from bot.pipeline.alert_router import OutboxRouter
+from bot.pipeline.ingest import Pipeline
+from bot.pipeline.model import IncomingMessage
+from storage import digests, outbox, rules, subscribers
+from storage.clock import to_ts
+from storage.database import connect
+from tests.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
+from tests.faketg import push
+from tests.faketg.readers import start_reader_into
+from tests.kill_targets import KYIV, LIVE_REFS, Pause, live_world
+
+ROOT = Path(__file__).resolve().parent.parent
+WAIT_FOR_PAUSE = 30.0
+
+Row = tuple[object, ...]
+
+
+def kill_at_pause(args: Sequence[str], marker: Path, log: Path) -> None:
+    """Run ``python -m tests.kill_targets ARGS``, SIGKILL it once it reports its pause point."""
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.kill_targets", "--marker", str(marker), *args],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        try:
+            deadline = time.monotonic() + WAIT_FOR_PAUSE
+            while not marker.exists():
+                assert process.poll() is None, log.read_text(encoding="utf-8")
+                assert time.monotonic() < deadline, "the child never reached its pause point"
+                time.sleep(0.01)
+            process.send_signal(signal.SIGKILL)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+
+def integrity(path: Path) -> list[Row]:
+    with sqlite3.connect(path) as conn:
+        return list(conn.execute("PRAGMA integrity_check"))
+
+
+# ---------------------------------------------------------------------------- the digest
+
+FIRE = T0 + timedelta(days=1)  # 08:00 Kyiv on 28 October: the digest being queued
+NEXT_FIRE = FIRE + timedelta(days=1)
+CAUGHT_UP_AT = FIRE + timedelta(hours=2)  # the service came back and owes FIRE's digest
+LAST_BEFORE_DOWN = T0 - timedelta(days=3)
+ALL, KURSK = 501, 502  # chats; the scheduler handles them in this order
+SAME_DAY = FIRE + timedelta(hours=5)  # restarted before the next fire
+NEXT_DAY = NEXT_FIRE + timedelta(hours=1)  # restarted only after it
+
+_PLACES = (
+    ("Белгородом", "Белгород", SVODKI),
+    ("Белгородской областью", "Белгород", SVODKI),
+    ("Курщиной", "Курщина", VISNYK),
+    ("Kursk", "Kursk", OSINT),
+)
+_EVENTS = (
+    "сбиты {n} беспилотников, обломки упали на частный сектор",
+    "эвакуированы жители {n} приграничных сёл, работают пункты временного размещения",
+    "повреждена линия электропередачи, без света остались {n} тысяч абонентов",
+    "закрыты {n} школ до конца недели, занятия переведены в дистанционный формат",
+    "замечена колонна из {n} единиц техники КНДР, движется в сторону Суджи",
+)
+
+
+def _gap_post(number: int, when: datetime) -> IncomingMessage:
+    """A distinct report: place, event and figures vary, so posts do not fold into stories."""
+    phrase, keyword, channel = _PLACES[number % len(_PLACES)]
+    event = _EVENTS[(number * 3) % len(_EVENTS)].format(n=number + 7)
+    text = f"Над {phrase} ({keyword}): {event}. Сводка №{number}, {when:%d.%m %H:%M}."
+    return IncomingMessage(channel=channel, message_id=100 + number, date=when, text=text)
+
+
+async def prepare_digest_db(path: Path) -> None:
+    """Two chats on ``daily 08:00`` in Kyiv whose last digest was three days before T0, and
+    hits over the whole gap and the day after it."""
+    async with connect(path) as db:
+        await store_day(db)
+        start = LAST_BEFORE_DOWN + timedelta(hours=1)
+        posts = [_gap_post(n, start + n * timedelta(hours=2, minutes=55)) for n in range(40)]
+        assert posts[-1].date < NEXT_FIRE and any(p.date > FIRE for p in posts)
+        await Pipeline(db).ingest(posts)
+        await add_subscriber(db, ALL, "all", schedule="daily 08:00", timezone="Europe/Kyiv")
+        await add_subscriber(
+            db, KURSK, "rule:dprk-kursk", "tag:ua", schedule="daily 08:00", timezone="Europe/Kyiv"
+        )
+        for chat in (ALL, KURSK):
+            await digests.mark_digest_sent(db, chat, LAST_BEFORE_DOWN)
+
+
+async def digest_outcome(path: Path) -> tuple[list[Row], dict[int, datetime | None]]:
+    """Every queued digest part (key, chat, body) and each chat's ``last_digest_at``."""
+    async with connect(path) as db:
+        queued = sorted(
+            (item.dedup_key, item.chat_id, item.body)
+            for item in await outbox.list_items(db)
+            if item.kind == "digest"
+        )
+        last = {}
+        for chat in (ALL, KURSK):
+            state = await digests.digest_state(db, chat)
+            assert state is not None
+            last[chat] = state.last_digest_at
+    return queued, last
+
+
+async def restart_scheduler(path: Path, now: datetime, *, first: Sequence[int] = ()) -> None:
+    """A scheduler's start-up at ``now``, after it ran the digests of ``first`` uninterrupted
+    at ``CAUGHT_UP_AT`` (how the reference reaches the state the kill left)."""
+    async with connect(path) as db:
+        if first:
+            earlier = DigestScheduler(db, default_zone=KYIV, now=lambda: CAUGHT_UP_AT)
+            await earlier.reload()
+            for chat in first:
+                assert await earlier.run_digest(chat) is not None
+        scheduler = DigestScheduler(db, default_zone=KYIV, now=lambda: now)
+        await scheduler.start()
+        await scheduler.stop()
+
+
+def parts_by_fire(queued: Sequence[Row]) -> dict[str, int]:
+    """How many parts each queued digest (``digest:<chat>:<until>``) has; they must be
+    numbered ``0..n-1``, each once."""
+    parts: dict[str, list[int]] = {}
+    for key, *_ in queued:
+        assert isinstance(key, str)
+        digest, _, part = key.rpartition(":")
+        parts.setdefault(digest, []).append(int(part))
+    for numbers in parts.values():
+        assert sorted(numbers) == list(range(len(numbers)))
+    return {digest: len(numbers) for digest, numbers in parts.items()}
+
+
+@pytest.mark.parametrize("pause", ["uncommitted", "committed"])
+@pytest.mark.parametrize("restart_at", [SAME_DAY, NEXT_DAY], ids=["same-day", "next-day"])
+async def test_a_digest_killed_mid_catch_up_is_queued_exactly_once_after_restart(
+    tmp_path: Path, pause: Pause, restart_at: datetime
+) -> None:
+    """Fails if queuing a digest and advancing ``last_digest_at`` stopped being one
+    transaction: remove ``async with self.db.transaction():`` from
+    ``DigestScheduler.run_digest`` and the "uncommitted" kill leaves FIRE's parts queued with
+    ``last_digest_at`` unmoved; restarted the next day, the new digest then repeats them.
+    Likewise if ``mark_digest_sent`` ran after the ``queued`` wake-up instead of inside it.
+    """
+    killed, reference = tmp_path / "killed.db", tmp_path / "reference.db"
+    await prepare_digest_db(killed)
+    shutil.copy(killed, reference)
+    marker = tmp_path / "paused"
+    args = ["--db", str(killed), "--pause", pause, "digest", "--now", CAUGHT_UP_AT.isoformat()]
+    await asyncio.to_thread(kill_at_pause, args, marker, tmp_path / "child.log")
+
+    committed = [ALL] if pause == "committed" else []
+    await restart_scheduler(reference, restart_at, first=committed)
+    expected, expected_last = await digest_outcome(reference)
+    assert max(parts_by_fire(expected).values()) >= 2, "a digest should span several messages"
+
+    queued, last = await digest_outcome(killed)
+    assert integrity(killed) == [("ok",)]
+    if pause == "uncommitted":  # nothing of the interrupted digest survived
+        assert (queued, last) == ([], {ALL: LAST_BEFORE_DOWN, KURSK: LAST_BEFORE_DOWN})
+    else:  # all of it did, and nothing of the next chat's
+        assert queued == [
+            row for row in expected if row[0].startswith(f"digest:{ALL}:{to_ts(FIRE)}:")
+        ]
+        assert last == {ALL: FIRE, KURSK: LAST_BEFORE_DOWN}
+
+    await restart_scheduler(killed, restart_at)
+    queued, last = await digest_outcome(killed)
+    assert queued == expected
+    fire = FIRE if restart_at == SAME_DAY else NEXT_FIRE
+    assert last == expected_last == {ALL: fire, KURSK: fire}
+    assert integrity(killed) == [("ok",)]
+
+
+# ---------------------------------------------------------------------------- live ingest
+
+DPRK = (
+    '(КНДР OR северокорейский OR північнокорейський OR "North Korean")'
+    " AND (Курск OR Курщина OR Kursk)"
+)
+ANALYST, NEWSROOM = 5_550_001, -1_001_234_567_890
+KILL_BATCH = 5  # of 9: the reader is killed while storing it, or just after
+
+
+async def prepare_ingest_db(path: Path) -> None:
+    async with connect(path) as db:
+        await rules.add(db, "dprk-kursk", DPRK, priority="instant")
+        await rules.add(db, "belgorod", "Белгород OR Belgorod", priority="digest")
+        for chat, kind, target in (
+            (ANALYST, "user", "rule:dprk-kursk"),
+            (NEWSROOM, "group", "all"),
+        ):
+            await subscribers.ensure(db, chat, kind=kind, title=None)  # type: ignore[arg-type]
+            await subscribers.subscribe(db, chat, target)
+
+
+async def read_live(path: Path, *, catch_up_only: bool) -> None:
+    """The reader over the fake Telegram into the real pipeline.
+
+    Uninterrupted (the reference): every batch arrives live. ``catch_up_only`` (the restart):
+    every post is already in the channels' history, and the reader fetches what is above
+    each channel's high-water mark, as after any restart.
+    """
+    live = live_world()
+    async with connect(path) as db:
+        pipeline = Pipeline(db, router=OutboxRouter(KYIV))
+        if catch_up_only:
+            for _ in live.batches():
+                pass
+            harness = await start_reader_into(pipeline, live.world, db, [])
+        else:
+            harness = await start_reader_into(pipeline, live.world, db, LIVE_REFS)
+            for updates in live.batches():
+                await push(harness.client, live.world, *updates)
+                await harness.reader.sync()
+        await harness.stop()
+
+
+async def ingest_outcome(path: Path) -> dict[str, list[Row]]:
+    """What ingest stored, by content (row ids differ between runs)."""
+    queries = {
+        "messages": "SELECT c.username, m.message_id, m.date, m.text FROM messages m"
+        " JOIN channels c ON c.id = m.channel_id",
+        "hits": "SELECT c.username, m.message_id, r.name, h.after_edit FROM hits h"
+        " JOIN messages m ON m.id = h.message_pk JOIN rules r ON r.id = h.rule_id"
+        " JOIN channels c ON c.id = m.channel_id",
+        "alerts": "SELECT o.chat_id, c.username, m.message_id, o.kind, o.status, o.body"
+        " FROM outbox o JOIN hits h ON o.dedup_key = 'alert:' || o.chat_id || ':' || h.id"
+        " JOIN messages m ON m.id = h.message_pk JOIN channels c ON c.id = m.channel_id",
+        "outbox": "SELECT count(*), count(DISTINCT dedup_key) FROM outbox",
+        "marks": "SELECT username, high_water FROM channels",
+    }
+    with sqlite3.connect(path) as conn:
+        return {name: sorted(conn.execute(sql)) for name, sql in queries.items()}
+
+
+@pytest.mark.parametrize("pause", ["uncommitted", "committed"])
+async def test_live_ingest_killed_mid_batch_loses_and_doubles_nothing_after_restart(
+    tmp_path: Path, pause: Pause
+) -> None:
+    """Fails if a live batch stopped committing as one: remove both
+    ``async with db.transaction():`` in ``Pipeline.ingest`` and
+    ``async with self._db.transaction():`` in ``Reader._store`` (either alone still covers
+    the batch) and the "uncommitted" kill leaves the batch's posts and hits stored without
+    their alerts; the restart finds them stored and never alerts them.
+    """
+    killed, reference = tmp_path / "killed.db", tmp_path / "reference.db"
+    for path in (killed, reference):
+        await prepare_ingest_db(path)
+    marker = tmp_path / "paused"
+    args = ["--db", str(killed), "--pause", pause, "ingest", "--batch", str(KILL_BATCH)]
+    await asyncio.to_thread(kill_at_pause, args, marker, tmp_path / "child.log")
+
+    await read_live(reference, catch_up_only=False)
+    expected = await ingest_outcome(reference)
+    assert len(expected["messages"]) == 3 + 9 * 3
+    assert len(expected["alerts"]) == 9 * 2  # one instant hit per batch, two chats each
+
+    at_kill = await ingest_outcome(killed)
+    assert integrity(killed) == [("ok",)]
+    whole = KILL_BATCH - 1 if pause == "uncommitted" else KILL_BATCH
+    assert len(at_kill["messages"]) == 3 + whole * 3  # whole batches only
+    assert len(at_kill["alerts"]) == whole * 2
+
+    await read_live(killed, catch_up_only=True)
+    assert await ingest_outcome(killed) == expected
+    assert integrity(killed) == [("ok",)]
