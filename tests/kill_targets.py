@@ -68,6 +68,7 @@ _LIVE_TEXTS = (
     ),
 )
 LIVE_BATCHES = 9
+BATCH_SIZE = len(_LIVE_TEXTS[0])
 
 
 @dataclass
@@ -85,6 +86,11 @@ class LiveWorld:
             index = number % len(self.channels)
             channel = self.channels[index]
             yield [self.world.post(channel, t.format(n=number)) for t in _LIVE_TEXTS[index]]
+
+    def post_all(self) -> None:
+        """Every batch lands in history with nobody listening: the posts of a restart."""
+        for _ in self.batches():
+            pass
 
 
 def live_world() -> LiveWorld:

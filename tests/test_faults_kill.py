@@ -37,12 +37,13 @@ from storage.database import connect
 from tests.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
 from tests.faketg import push
 from tests.faketg.readers import start_reader_into
-from tests.kill_targets import KYIV, LIVE_REFS, Pause, live_world
+from tests.kill_targets import BATCH_SIZE, KYIV, LIVE_BATCHES, LIVE_REFS, Pause, live_world
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_FOR_PAUSE = 30.0
 
 Row = tuple[object, ...]
+Part = tuple[str, int, str]  # a queued digest message: dedup key, chat, body
 
 
 def kill_at_pause(args: Sequence[str], marker: Path, log: Path) -> None:
@@ -123,7 +124,7 @@ async def prepare_digest_db(path: Path) -> None:
             await digests.mark_digest_sent(db, chat, LAST_BEFORE_DOWN)
 
 
-async def digest_outcome(path: Path) -> tuple[list[Row], dict[int, datetime | None]]:
+async def digest_outcome(path: Path) -> tuple[list[Part], dict[int, datetime | None]]:
     """Every queued digest part (key, chat, body) and each chat's ``last_digest_at``."""
     async with connect(path) as db:
         queued = sorted(
@@ -153,12 +154,11 @@ async def restart_scheduler(path: Path, now: datetime, *, first: Sequence[int] =
         await scheduler.stop()
 
 
-def parts_by_fire(queued: Sequence[Row]) -> dict[str, int]:
+def parts_by_fire(queued: Sequence[Part]) -> dict[str, int]:
     """How many parts each queued digest (``digest:<chat>:<until>``) has; they must be
     numbered ``0..n-1``, each once."""
     parts: dict[str, list[int]] = {}
-    for key, *_ in queued:
-        assert isinstance(key, str)
+    for key, _, _ in queued:
         digest, _, part = key.rpartition(":")
         parts.setdefault(digest, []).append(int(part))
     for numbers in parts.values():
@@ -171,11 +171,16 @@ def parts_by_fire(queued: Sequence[Row]) -> dict[str, int]:
 async def test_a_digest_killed_mid_catch_up_is_queued_exactly_once_after_restart(
     tmp_path: Path, pause: Pause, restart_at: datetime
 ) -> None:
-    """Fails if queuing a digest and advancing ``last_digest_at`` stopped being one
-    transaction: remove ``async with self.db.transaction():`` from
-    ``DigestScheduler.run_digest`` and the "uncommitted" kill leaves FIRE's parts queued with
-    ``last_digest_at`` unmoved; restarted the next day, the new digest then repeats them.
-    Likewise if ``mark_digest_sent`` ran after the ``queued`` wake-up instead of inside it.
+    """The kill lands just before or just after chat ALL's digest commits; the restart comes
+    the same day (FIRE still the latest fire) or the next (NEXT_FIRE passed while down).
+
+    Checked by breaking the product once (not committed): without ``async with
+    self.db.transaction():`` in ``DigestScheduler.run_digest`` both "uncommitted" cases fail
+    at the kill (FIRE's parts queued, ``last_digest_at`` unmoved), and the next-day one fails
+    again after the restart (its digest repeats every hit of FIRE's); with
+    ``mark_digest_sent`` moved after the ``queued`` wake-up all four fail. A same-day restart
+    after the commit is guarded three times over (``catch_up``'s ``last < missed``,
+    ``digest_period`` returning ``None``, the outbox ``dedup_key``): it needs all three gone.
     """
     killed, reference = tmp_path / "killed.db", tmp_path / "reference.db"
     await prepare_digest_db(killed)
@@ -214,19 +219,17 @@ DPRK = (
     " AND (Курск OR Курщина OR Kursk)"
 )
 ANALYST, NEWSROOM = 5_550_001, -1_001_234_567_890
-KILL_BATCH = 5  # of 9: the reader is killed while storing it, or just after
+KILL_BATCH = 5  # of LIVE_BATCHES: the reader is killed while storing it, or just after
 
 
 async def prepare_ingest_db(path: Path) -> None:
     async with connect(path) as db:
         await rules.add(db, "dprk-kursk", DPRK, priority="instant")
         await rules.add(db, "belgorod", "Белгород OR Belgorod", priority="digest")
-        for chat, kind, target in (
-            (ANALYST, "user", "rule:dprk-kursk"),
-            (NEWSROOM, "group", "all"),
-        ):
-            await subscribers.ensure(db, chat, kind=kind, title=None)  # type: ignore[arg-type]
-            await subscribers.subscribe(db, chat, target)
+        await subscribers.ensure(db, ANALYST, kind="user", title=None)
+        await subscribers.subscribe(db, ANALYST, "rule:dprk-kursk")
+        await subscribers.ensure(db, NEWSROOM, kind="group", title=None)
+        await subscribers.subscribe(db, NEWSROOM, "all")
 
 
 async def read_live(path: Path, *, catch_up_only: bool) -> None:
@@ -240,8 +243,7 @@ async def read_live(path: Path, *, catch_up_only: bool) -> None:
     async with connect(path) as db:
         pipeline = Pipeline(db, router=OutboxRouter(KYIV))
         if catch_up_only:
-            for _ in live.batches():
-                pass
+            live.post_all()
             harness = await start_reader_into(pipeline, live.world, db, [])
         else:
             harness = await start_reader_into(pipeline, live.world, db, LIVE_REFS)
@@ -273,11 +275,16 @@ async def ingest_outcome(path: Path) -> dict[str, list[Row]]:
 async def test_live_ingest_killed_mid_batch_loses_and_doubles_nothing_after_restart(
     tmp_path: Path, pause: Pause
 ) -> None:
-    """Fails if a live batch stopped committing as one: remove both
-    ``async with db.transaction():`` in ``Pipeline.ingest`` and
-    ``async with self._db.transaction():`` in ``Reader._store`` (either alone still covers
-    the batch) and the "uncommitted" kill leaves the batch's posts and hits stored without
-    their alerts; the restart finds them stored and never alerts them.
+    """The reader is killed while storing batch KILL_BATCH (its posts and hits written, its
+    first alert about to be) or just after committing it; the restart catches up from the
+    high-water marks with every post already in the channels' history.
+
+    Checked by breaking the product once (not committed): without both ``async with
+    db.transaction():`` in ``Pipeline.ingest`` and ``async with self._db.transaction():`` in
+    ``Reader._store`` the "uncommitted" case fails at the kill (a partial batch), and again
+    after the restart (its posts are found stored, so their two alerts are never queued).
+    Either transaction alone still covers the batch, and the test passes. The "committed"
+    case checks that the restart neither re-alerts the committed batch nor skips the rest.
     """
     killed, reference = tmp_path / "killed.db", tmp_path / "reference.db"
     for path in (killed, reference):
@@ -288,13 +295,13 @@ async def test_live_ingest_killed_mid_batch_loses_and_doubles_nothing_after_rest
 
     await read_live(reference, catch_up_only=False)
     expected = await ingest_outcome(reference)
-    assert len(expected["messages"]) == 3 + 9 * 3
-    assert len(expected["alerts"]) == 9 * 2  # one instant hit per batch, two chats each
+    assert len(expected["messages"]) == len(LIVE_REFS) + LIVE_BATCHES * BATCH_SIZE
+    assert len(expected["alerts"]) == LIVE_BATCHES * 2  # one instant hit a batch, two chats
 
     at_kill = await ingest_outcome(killed)
     assert integrity(killed) == [("ok",)]
     whole = KILL_BATCH - 1 if pause == "uncommitted" else KILL_BATCH
-    assert len(at_kill["messages"]) == 3 + whole * 3  # whole batches only
+    assert len(at_kill["messages"]) == len(LIVE_REFS) + whole * BATCH_SIZE  # whole batches
     assert len(at_kill["alerts"]) == whole * 2
 
     await read_live(killed, catch_up_only=True)
