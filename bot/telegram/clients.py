@@ -8,7 +8,7 @@ from pathlib import Path
 from telethon import TelegramClient
 
 from bot.config import Settings
-from bot.errors import ChanwatchError
+from bot.telegram.session import open_reader_client, private_session
 
 
 @dataclass
@@ -29,18 +29,12 @@ def bot_session_path(settings: Settings) -> Path:
 
 async def connect_clients(settings: Settings) -> Clients:
     """Connect the logged-in user session and, with a token, the bot."""
-    assert settings.api_id is not None and settings.api_hash is not None
-    user = TelegramClient(str(settings.session_path), settings.api_id, settings.api_hash)
-    await user.connect()
-    if not await user.is_user_authorized():
-        await user.disconnect()
-        raise ChanwatchError(
-            f"the session {settings.session_path} is not logged in: run 'chanwatch login' first"
-        )
+    user = await open_reader_client(settings)
     bot = None
     if settings.bot_token:
+        assert settings.api_id is not None and settings.api_hash is not None
         bot = TelegramClient(
-            str(bot_session_path(settings)),
+            private_session(bot_session_path(settings)),
             settings.api_id,
             settings.api_hash,
             raise_last_call_error=True,
