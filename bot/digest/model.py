@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.text import DEFAULT_WIDTH
+from bot.text.links import post_link
 
 Span = tuple[int, int]
 
@@ -47,10 +48,7 @@ class DigestHit:
 
     @property
     def link(self) -> str:
-        """Public link, or the members-only ``t.me/c/`` form for channels without a username."""
-        if self.channel_username:
-            return f"https://t.me/{self.channel_username}/{self.message_id}"
-        return f"https://t.me/c/{self.channel_id}/{self.message_id}"
+        return post_link(self.channel_username, self.channel_id, self.message_id)
 
 
 @dataclass(frozen=True, slots=True)
