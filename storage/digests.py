@@ -159,12 +159,6 @@ async def digest_state(db: Database, chat_id: int) -> DigestState | None:
     )
 
 
-async def set_sends_empty(db: Database, chat_id: int, send: bool) -> None:
-    await db.execute(
-        "UPDATE subscribers SET digest_empty = ? WHERE chat_id = ?", (int(send), chat_id)
-    )
-
-
 async def mark_digest_sent(db: Database, chat_id: int, until: datetime) -> None:
     """Advance the chat's ``last_digest_at`` to ``until`` (never back: digests may overlap).
 

@@ -19,7 +19,7 @@ ChatKind = Literal["user", "group", "channel"]
 
 _COLUMNS = (
     "s.chat_id, s.kind, s.title, s.active, s.inactive_reason, s.timezone, s.quiet_start, "
-    "s.quiet_end, s.instant, s.digest_schedule, s.last_digest_at, s.updated_at, "
+    "s.quiet_end, s.instant, s.digest_schedule, s.digest_empty, s.last_digest_at, s.updated_at, "
     "(SELECT group_concat(target, char(10)) FROM "
     " (SELECT target FROM subscriptions t WHERE t.chat_id = s.chat_id ORDER BY target))"
     " AS targets"
@@ -38,6 +38,7 @@ class Subscriber:
     quiet_end: str | None
     instant: bool
     digest_schedule: str
+    digest_empty: bool  # send "nothing new" for a period without hits
     last_digest_at: datetime | None
     updated_at: datetime
     targets: tuple[str, ...] = ()  # 'rule:NAME', 'tag:NAME' or 'all', sorted
@@ -63,6 +64,7 @@ def _row(r: sqlite3.Row) -> Subscriber:
         quiet_end=r["quiet_end"],
         instant=bool(r["instant"]),
         digest_schedule=r["digest_schedule"],
+        digest_empty=bool(r["digest_empty"]),
         last_digest_at=None if r["last_digest_at"] is None else from_ts(r["last_digest_at"]),
         updated_at=from_ts(r["updated_at"]),
         targets=tuple(r["targets"].split("\n")) if r["targets"] else (),
@@ -122,6 +124,10 @@ async def set_quiet_hours(db: Database, chat_id: int, start: str | None, end: st
 
 async def set_instant(db: Database, chat_id: int, instant: bool) -> None:
     await _set(db, chat_id, "instant = ?", (int(instant),))
+
+
+async def set_digest_empty(db: Database, chat_id: int, send: bool) -> None:
+    await _set(db, chat_id, "digest_empty = ?", (int(send),))
 
 
 async def set_digest_schedule(db: Database, chat_id: int, schedule: str) -> None:

@@ -76,6 +76,7 @@ async def test_subscribe_to_rule_tag_and_all_then_unsubscribe(
         ("/settings instant maybe", "/settings instant on"),
         ("/settings digest hourly", "unknown digest schedule"),
         ("/settings colour blue", "Unknown setting 'colour'"),
+        ("/settings empty sometimes", "/settings empty on"),
         ("/digest 0h", "is not a period"),
         ("/digest 24h 7d", "give one period"),
         ("/digest 24h nosuchrule", "no rule named 'nosuchrule'"),
@@ -97,16 +98,19 @@ async def test_settings_are_stored_and_shown(bot: BotHarness, olena: types.User)
     await bot.say(olena, "/settings tz America/New_York")
     await bot.say(olena, "/settings quiet 23:00-7:30")
     await bot.say(olena, "/settings instant off")
+    [empty] = await bot.say(olena, "/settings empty on")
+    assert "Empty digests: on" in empty
     [final] = await bot.say(olena, "/settings digest weekly mon,thu 09:00")
     assert "Quiet hours: 23:00-07:30" in final and "Digest: weekly mon,thu 09:00" in final
     stored = await subscribers.get(bot.db, olena.id)
     assert stored is not None
-    assert (stored.timezone, stored.quiet_start, stored.quiet_end, stored.instant) == (
-        "America/New_York",
-        "23:00",
-        "07:30",
-        False,
-    )
+    assert (
+        stored.timezone,
+        stored.quiet_start,
+        stored.quiet_end,
+        stored.instant,
+        stored.digest_empty,
+    ) == ("America/New_York", "23:00", "07:30", False, True)
     await bot.say(olena, "/settings quiet off")
     assert (await subscribers.get(bot.db, olena.id)).quiet_start is None  # type: ignore[union-attr]
 

@@ -172,7 +172,7 @@ async def test_empty_period_is_silent_unless_nothing_new_was_asked_for(
     for chat_id in (CHAT, CHAT + 1):
         await add_subscriber(db, chat_id, "rule:belgorod", schedule=TWICE_A_DAY)
         await digests.mark_digest_sent(db, chat_id, EVENING)
-    await digests.set_sends_empty(db, CHAT + 1, True)
+    await subscribers.set_digest_empty(db, CHAT + 1, True)
     woken: list[int] = []
     scheduler = schedulers(MORNING + timedelta(days=1), queued=lambda: woken.append(1))
     await scheduler.reload()

@@ -17,6 +17,7 @@ USAGE = (
     "/settings quiet 23:00-07:00   (or: /settings quiet off)",
     "/settings instant on|off",
     "/settings digest daily 08:00,20:00   (weekly mon 09:00, every 6h, off)",
+    "/settings empty on|off   (a digest saying 'nothing new' when a period had no hits)",
 )
 
 
@@ -29,6 +30,7 @@ def _show(subscriber: Subscriber, default_zone: str) -> Reply:
             f"Quiet hours: {quiet}",
             f"Instant alerts: {'on' if subscriber.instant else 'off'}",
             f"Digest: {html.escape(subscriber.digest_schedule)}",
+            f"Empty digests: {'on' if subscriber.digest_empty else 'off'}",
             "",
             "Change with:",
             [f"<code>{html.escape(u)}</code>" for u in USAGE],
@@ -49,17 +51,25 @@ async def settings(ctx: BotContext, message: Incoming, args: str) -> list[Reply]
         start, end = _quiet(value)
         await subscribers.set_quiet_hours(ctx.db, chat, start, end)
     elif key == "instant":
-        if value.lower() not in ("on", "off"):
-            raise CommandError("Use /settings instant on, or /settings instant off.")
-        await subscribers.set_instant(ctx.db, chat, value.lower() == "on")
+        await subscribers.set_instant(ctx.db, chat, _switch(key, value))
+    elif key == "empty":
+        await subscribers.set_digest_empty(ctx.db, chat, _switch(key, value))
     elif key == "digest":
         await subscribers.set_digest_schedule(ctx.db, chat, str(parse_schedule(value)))
     else:
-        raise CommandError(f"Unknown setting {key!r}. Use one of: tz, quiet, instant, digest.")
+        raise CommandError(
+            f"Unknown setting {key!r}. Use one of: tz, quiet, instant, digest, empty."
+        )
     ctx.schedules_changed()
     updated = await subscribers.get(ctx.db, chat)
     assert updated is not None
     return [_show(updated, ctx.settings.timezone)]
+
+
+def _switch(key: str, value: str) -> bool:
+    if value.lower() not in ("on", "off"):
+        raise CommandError(f"Use /settings {key} on, or /settings {key} off.")
+    return value.lower() == "on"
 
 
 def _zone(value: str) -> str:
