@@ -37,6 +37,7 @@ from bot.commands import (
 from bot.commands import run as run_command
 from bot.commands.context import CommandContext
 from bot.errors import ChanwatchError, UsageError
+from bot.ops.files import check_private
 from storage.errors import StorageError
 
 Handler = Callable[[argparse.Namespace, CommandContext], Coroutine[Any, Any, int]]
@@ -95,13 +96,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_environment(env_file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
-    """The process environment over the ``.env`` file: explicit variables win."""
+def read_environment(
+    env_file: Path | None, environ: Mapping[str, str], warn: TextIO
+) -> dict[str, str]:
+    """The process environment over the ``.env`` file: explicit variables win.
+
+    A settings file others can read is warned about, not refused: the user may be on a
+    single-user machine, but should know the API hash and bot token are exposed.
+    """
     path = env_file if env_file is not None else Path(".env")
     if env_file is not None and not env_file.is_file():
         raise UsageError(f"--env-file {env_file}: no such file")
-    from_file = dotenv_values(path) if path.is_file() else {}
-    merged = {k: v for k, v in from_file.items() if v is not None}
+    if not path.is_file():
+        return dict(environ)
+    problem = check_private(path)
+    if problem:
+        print(f"chanwatch: warning: {problem}", file=warn)
+    merged = {k: v for k, v in dotenv_values(path).items() if v is not None}
     merged.update(environ)
     return merged
 
@@ -122,7 +133,9 @@ def main(
             build_parser().print_help(out)
             return 2
         ctx = CommandContext(
-            environ=read_environment(args.env_file, os.environ if environ is None else environ),
+            environ=read_environment(
+                args.env_file, os.environ if environ is None else environ, err
+            ),
             stdout=out,
             stderr=err,
             stdin=stdin or sys.stdin,

@@ -44,3 +44,16 @@ def test_env_file_values_are_read_and_environment_wins(tmp_path: Path) -> None:
     assert code == 1 and "TIMEZONE must be an IANA time zone" in err
     code, _, err = run(["--env-file", str(env_file), *db, "demo"], env={"TIMEZONE": "Europe/Kyiv"})
     assert code == 0, err
+
+
+def test_a_settings_file_others_can_read_is_warned_about(tmp_path: Path) -> None:
+    env_file = tmp_path / "x.env"
+    env_file.write_text("TIMEZONE=Europe/Kyiv\n", encoding="utf-8")
+    db = ["--db", str(tmp_path / "demo.db")]
+    env_file.chmod(0o644)
+    code, _, err = run(["--env-file", str(env_file), *db, "status"])
+    assert code == 0
+    assert f"chanwatch: warning: {env_file} has mode 0644" in err and "chmod 600" in err
+    env_file.chmod(0o600)
+    code, _, err = run(["--env-file", str(env_file), *db, "status"])
+    assert code == 0 and "warning" not in err
