@@ -3,6 +3,8 @@ the real dispatcher and handlers, a real database, and a fake clock."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
 from telethon import TelegramClient, types
@@ -47,18 +49,24 @@ class BotHarness:
         return user
 
 
-async def start_bot(db: Database, **settings: object) -> BotHarness:
+@asynccontextmanager
+async def running_bot(db: Database, **settings: object) -> AsyncIterator[BotHarness]:
+    """A bot over ``db`` with ``settings`` on top of the defaults, disconnected on the way out
+    even when the test fails, so no client outlives its test."""
     world = FakeTelegram()
     client = await make_client(world, bot=True, raise_last_call_error=True, request_retries=0)
-    clock = FakeClock()
-    config = replace(Settings(), timezone="Europe/Kyiv", **settings)  # type: ignore[arg-type]
-    ctx = BotContext(
-        db=db,
-        settings=config,
-        platform=TelethonPlatform(client),
-        clock=clock,
-        started_at=clock.now(),
-        operators=frozenset({OPERATOR_ID}),
-    )
-    BotFrontend(client, make_dispatcher(ctx, bot_username="chanwatch_bot")).install()
-    return BotHarness(world, client, db, clock, ctx)
+    try:
+        clock = FakeClock()
+        config = replace(Settings(), timezone="Europe/Kyiv", **settings)  # type: ignore[arg-type]
+        ctx = BotContext(
+            db=db,
+            settings=config,
+            platform=TelethonPlatform(client),
+            clock=clock,
+            started_at=clock.now(),
+            operators=frozenset({OPERATOR_ID}),
+        )
+        BotFrontend(client, make_dispatcher(ctx, bot_username="chanwatch_bot")).install()
+        yield BotHarness(world, client, db, clock, ctx)
+    finally:
+        await client.disconnect()

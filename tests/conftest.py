@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database, open_database
+from tests.bot_harness import BotHarness, running_bot
 
 
 @pytest.fixture
@@ -18,3 +19,10 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def bot(db: Database) -> AsyncIterator[BotHarness]:
+    """The bot with default settings (private access, one operator) over ``db``."""
+    async with running_bot(db) as harness:
+        yield harness

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from storage import subscribers
 from storage.database import Database
-from tests.bot_harness import BotHarness, start_bot
-
-
-@pytest.fixture
-async def bot(db: Database) -> AsyncIterator[BotHarness]:
-    harness = await start_bot(db)
-    try:
-        yield harness
-    finally:
-        await harness.client.disconnect()
+from tests.bot_harness import BotHarness, running_bot
 
 
 async def test_stranger_gets_one_polite_refusal_and_then_silence(bot: BotHarness) -> None:
@@ -48,12 +36,9 @@ async def test_operator_is_always_allowed_and_sees_operator_help(bot: BotHarness
 
 
 async def test_open_access_admits_anyone(db: Database) -> None:
-    harness = await start_bot(db, access="open")
-    try:
+    async with running_bot(db, access="open") as harness:
         [welcome] = await harness.say(harness.world.add_user("Anyone"), "/start")
         assert "chanwatch" in welcome
-    finally:
-        await harness.client.disconnect()
 
 
 async def test_rate_limit_warns_once_then_drops_until_the_budget_refills(bot: BotHarness) -> None:
@@ -89,19 +74,14 @@ async def test_commands_for_another_bot_are_ignored(bot: BotHarness) -> None:
 
 
 async def test_the_single_refusal_survives_a_restart(db: Database) -> None:
-    first = await start_bot(db)
-    stranger = first.world.add_user("Незнайомець")
-    try:
+    async with running_bot(db) as first:
+        stranger = first.world.add_user("Незнайомець")
         [refusal] = await first.say(stranger, "/start")
         assert "private" in refusal
-    finally:
-        await first.client.disconnect()
-    restarted = await start_bot(db)  # a new process: nothing in memory, the same database
-    try:
+    # a new process: nothing in memory, the same database
+    async with running_bot(db) as restarted:
         assert await restarted.say(stranger, "/start") == []
         assert await restarted.say(stranger, "/help") == []
-    finally:
-        await restarted.client.disconnect()
 
 
 async def test_a_user_let_in_and_out_again_is_told_once_more(bot: BotHarness) -> None:

@@ -4,29 +4,17 @@ once, so nothing depends on buttons."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from telethon import types
 
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import audit, channels, rules, subscribers
-from storage.database import Database
-from tests.bot_harness import OPERATOR_ID, BotHarness, start_bot
+from tests.bot_harness import OPERATOR_ID, BotHarness
 from tests.faketg import push
 
 NEWS = ChannelInfo(1500000077, "Курские новости", "kursk_news")
-
-
-@pytest.fixture
-async def bot(db: Database) -> AsyncIterator[BotHarness]:
-    harness = await start_bot(db)
-    try:
-        yield harness
-    finally:
-        await harness.client.disconnect()
 
 
 async def rule_with_hits(bot: BotHarness) -> None:

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import audit, channels, outbox, rules, subscribers
-from storage.database import Database
 from storage.outbox import NewOutboxItem
-from tests.bot_harness import OPERATOR_ID, BotHarness, start_bot
-
-
-@pytest.fixture
-async def bot(db: Database) -> AsyncIterator[BotHarness]:
-    harness = await start_bot(db)
-    try:
-        yield harness
-    finally:
-        await harness.client.disconnect()
+from tests.bot_harness import OPERATOR_ID, BotHarness
 
 
 async def test_watch_unwatch_and_list_channels_are_audited_as_the_operator(

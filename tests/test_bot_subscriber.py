@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -11,20 +10,10 @@ from telethon import types
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import channels, rules, subscribers
-from storage.database import Database
-from tests.bot_harness import BotHarness, start_bot
+from tests.bot_harness import BotHarness
 
 NEWS = ChannelInfo(1500000077, "Курские новости", "kursk_news")
 OTHER = ChannelInfo(1500000078, "Суджа онлайн", "sudzha_online")
-
-
-@pytest.fixture
-async def bot(db: Database) -> AsyncIterator[BotHarness]:
-    harness = await start_bot(db)
-    try:
-        yield harness
-    finally:
-        await harness.client.disconnect()
 
 
 @pytest.fixture

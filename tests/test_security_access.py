@@ -6,7 +6,6 @@ Everything goes through Telethon's own dispatch of real updates (messages and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import audit, channels, rules, subscribers
 from storage.database import Database
-from tests.bot_harness import BotHarness, start_bot
+from tests.bot_harness import BotHarness, running_bot
 
 SECRET_RULE = "джерело-альфа"
 SECRET_CHANNEL = "closed_sources"
@@ -55,17 +54,14 @@ OPERATOR_COMMANDS = [
 
 
 @pytest.fixture
-async def bot(db: Database) -> AsyncIterator[BotHarness]:
-    harness = await start_bot(db)
-    await channels.watch(db, f"@{SECRET_CHANNEL}", username=SECRET_CHANNEL)
-    await rules.add(db, SECRET_RULE, "КНДР", priority="instant")
+async def bot(bot: BotHarness) -> BotHarness:
+    """The shared bot, over a database that holds a secret channel, rule and post."""
+    await channels.watch(bot.db, f"@{SECRET_CHANNEL}", username=SECRET_CHANNEL)
+    await rules.add(bot.db, SECRET_RULE, "КНДР", priority="instant")
     news = ChannelInfo(1500000077, "Закриті джерела", SECRET_CHANNEL)
-    when = harness.clock.now() - timedelta(hours=1)
-    await Pipeline(db).ingest([IncomingMessage(news, 1, when, SECRET_TEXT)])
-    try:
-        yield harness
-    finally:
-        await harness.client.disconnect()
+    when = bot.clock.now() - timedelta(hours=1)
+    await Pipeline(bot.db).ingest([IncomingMessage(news, 1, when, SECRET_TEXT)])
+    return bot
 
 
 async def snapshot(db: Database) -> tuple[object, ...]:
@@ -157,8 +153,7 @@ async def test_open_access_and_the_allowlist_never_grant_operator_rights(
     db: Database,
 ) -> None:
     """Only OPERATOR_IDS operate: open access and the allowlist grant use of the bot."""
-    harness = await start_bot(db, access="open")
-    try:
+    async with running_bot(db, access="open") as harness:
         anyone = harness.world.add_user("Anyone")
         await subscribers.allow(db, anyone.id, username=None, added_by="cli")
         before = await snapshot(db)
@@ -167,5 +162,3 @@ async def test_open_access_and_the_allowlist_never_grant_operator_rights(
             [reply] = await harness.say(anyone, command)
             assert "I do not know" in reply
         assert await snapshot(db) == before
-    finally:
-        await harness.client.disconnect()

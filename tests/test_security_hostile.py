@@ -5,11 +5,8 @@ message; hostile rules sent with /rule add are refused clearly, or run in linear
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from bot.alerts import MESSAGE_LIMIT
 from bot.pipeline.alert_router import OutboxRouter
@@ -17,7 +14,7 @@ from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import outbox, rules, subscribers
 from storage.database import Database
-from tests.bot_harness import BotHarness, start_bot
+from tests.bot_harness import BotHarness
 from tests.test_bot_alerts import balanced
 
 # A guard against a hang, not a speed check: the linear paths finish far sooner.
@@ -76,15 +73,6 @@ async def test_zero_width_floods_neither_hide_the_match_nor_reach_the_alert(db: 
     assert_safe(body)
     assert not any(c in body for c in ZERO_WIDTH)
     assert "Войска" in body and "Курском" in body
-
-
-@pytest.fixture
-async def bot(db: Database) -> AsyncIterator[BotHarness]:
-    harness = await start_bot(db)
-    try:
-        yield harness
-    finally:
-        await harness.client.disconnect()
 
 
 async def say(bot: BotHarness, text: str) -> str:
