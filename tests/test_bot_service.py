@@ -34,6 +34,22 @@ def sent_to(world: FakeTelegram, peer_id: int) -> list[types.Message]:
     ]
 
 
+async def watched_dprk_channel(db: Database, world: FakeTelegram) -> types.Channel:
+    """@kursk_news, watched, with an instant rule on КНДР: what a post needs to alert."""
+    channel = world.add_channel("kursk_news", "Курские новости")
+    await channels.watch(db, "@kursk_news", username="kursk_news")
+    await rules.add(db, "dprk", "КНДР", priority="instant")
+    return channel
+
+
+async def subscriber_of_all(db: Database, world: FakeTelegram) -> types.User:
+    """Олена, a chat subscribed to every alert."""
+    olena = world.add_user("Олена")
+    await subscribers.ensure(db, olena.id, kind="user", title="Олена")
+    await subscribers.subscribe(db, olena.id, "all")
+    return olena
+
+
 async def started(
     db: Database, world: FakeTelegram, settings: Settings, bot: bool
 ) -> tuple[Service, asyncio.Event, asyncio.Task[None], TelegramClient]:
@@ -51,13 +67,9 @@ async def test_a_post_on_an_instant_rule_reaches_the_subscriber_through_the_bot(
     db: Database,
 ) -> None:
     world = FakeTelegram()
-    channel = world.add_channel("kursk_news", "Курские новости")
-    olena = world.add_user("Олена")
-    await channels.watch(db, "@kursk_news", username="kursk_news")
-    await rules.add(db, "dprk", "КНДР", priority="instant")
+    channel = await watched_dprk_channel(db, world)
+    olena = await subscriber_of_all(db, world)
     await subscribers.allow(db, olena.id, username=None, added_by="cli")
-    await subscribers.ensure(db, olena.id, kind="user", title="Олена")
-    await subscribers.subscribe(db, olena.id, "all")
     settings = replace(Settings(), timezone="Europe/Kyiv", bot_token="1:x")
     service, stop, task, user = await started(db, world, settings, bot=True)
 
@@ -79,10 +91,8 @@ async def test_a_post_on_an_instant_rule_reaches_the_subscriber_through_the_bot(
 
 async def test_without_a_bot_alerts_and_commands_use_the_alert_chat(db: Database) -> None:
     world = FakeTelegram()
-    channel = world.add_channel("kursk_news", "Курские новости")
+    channel = await watched_dprk_channel(db, world)
     room = world.add_channel("alerts_room", "Alerts", megagroup=True)
-    await channels.watch(db, "@kursk_news", username="kursk_news")
-    await rules.add(db, "dprk", "КНДР", priority="instant")
     settings = replace(Settings(), alert_chat="@alerts_room")
     _, stop, task, user = await started(db, world, settings, bot=False)
 

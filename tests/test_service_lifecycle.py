@@ -21,11 +21,11 @@ from bot.errors import ChanwatchError
 from bot.ops import heartbeat
 from bot.service import Service
 from bot.telegram.clients import Clients
-from storage import channels, outbox, rules, subscribers
+from storage import outbox
 from storage.database import Database, open_database
 from storage.outbox import NewOutboxItem
 from tests.faketg import API_HASH, API_ID, FakeTelegram, make_client, push
-from tests.test_bot_service import sent_to, until
+from tests.test_bot_service import sent_to, subscriber_of_all, until, watched_dprk_channel
 
 BOT_TOKEN = "123456:AAE-secret-token-abcdefghijklmnopqrstuvwxyz"
 
@@ -138,12 +138,8 @@ async def test_health_listener_serves_the_metrics_of_this_process_and_closes_on_
     db: Database,
 ) -> None:
     world = FakeTelegram()
-    news = world.add_channel("kursk_news", "Курские новости")
-    olena = world.add_user("Олена")
-    await channels.watch(db, "@kursk_news", username="kursk_news")
-    await rules.add(db, "dprk", "КНДР", priority="instant")
-    await subscribers.ensure(db, olena.id, kind="user", title="Олена")
-    await subscribers.subscribe(db, olena.id, "all")
+    news = await watched_dprk_channel(db, world)
+    olena = await subscriber_of_all(db, world)
     settings = replace(Settings(), bot_token=BOT_TOKEN, health_port=0)
     clients = await fake_clients(world)
     service = Service(settings, db, clients, stop_grace=2)
