@@ -15,8 +15,8 @@ from bot.digest.service import (
     digest_for,
     digest_for_chat,
     parse_digest_args,
-    parse_duration,
     parse_moment,
+    period_length,
     render_demo_digest,
 )
 from storage import channels, digests
@@ -145,7 +145,7 @@ def test_moments_are_durations_before_now_or_dates_in_the_zone() -> None:
     assert parse_moment("24h", NOW, KYIV) == NOW - timedelta(hours=24)
     assert parse_moment("2024-10-27T08:00", NOW, KYIV) == T0  # 08:00 in Kyiv is 06:00 UTC
     assert parse_moment("2024-10-27T06:00+00:00", NOW, KYIV) == T0
-    assert parse_duration("90m") == timedelta(minutes=90)
+    assert period_length("90m") == timedelta(minutes=90)
     with pytest.raises(DigestError, match="neither a period"):
         parse_moment("yesterday", NOW, KYIV)
 

@@ -91,7 +91,8 @@ def test_since_parsing() -> None:
     now = datetime(2024, 11, 5, 12, tzinfo=UTC)
     assert parse_since("24h", now) == now - timedelta(hours=24)
     assert parse_since("7d", now) == now - timedelta(days=7)
+    assert parse_since("2w", now) == now - timedelta(weeks=2)  # as chanwatch digest reads it
     assert parse_since("all", now) is None
-    for bad in ("yesterday", "0d", "-5h", "7w"):
+    for bad in ("yesterday", "0d", "-5h", "7y"):
         with pytest.raises(UsageError, match="24h or 7d"):
             parse_since(bad, now)

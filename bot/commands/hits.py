@@ -5,19 +5,18 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.alerts import channel_link
 from bot.commands.context import CommandContext
+from bot.durations import DurationError, parse_duration
 from bot.errors import UsageError
 from bot.pipeline.model import ChannelInfo
 from storage import hits
 from storage.hits import MessageHits
 
-_PERIOD = re.compile(r"^(\d+)([hd])$")
 _MD_TEXT = 120
 
 
@@ -25,12 +24,11 @@ def parse_since(value: str, now: datetime | None = None) -> datetime | None:
     """``24h``, ``7d`` … as the start of the period; ``all`` as None (no limit)."""
     if value == "all":
         return None
-    found = _PERIOD.match(value.strip().lower())
-    if not found or int(found[1]) == 0:
-        raise UsageError(f"--since {value!r}: give hours or days like 24h or 7d, or all")
-    amount = int(found[1])
-    delta = timedelta(hours=amount) if found[2] == "h" else timedelta(days=amount)
-    return (now or datetime.now(UTC)) - delta
+    try:
+        length = parse_duration(value)
+    except DurationError:
+        raise UsageError(f"--since {value!r}: give a period like 24h or 7d, or all") from None
+    return (now or datetime.now(UTC)) - length
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

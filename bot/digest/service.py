@@ -10,7 +10,6 @@ included: the digest is the period's record, and a story's corroboration counts 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -20,14 +19,13 @@ from bot.digest.build import build_digest
 from bot.digest.model import Digest, DigestHit, DigestOptions, Period
 from bot.digest.render import render_text
 from bot.digest.stories import Fingerprints
+from bot.durations import DurationError, is_duration, parse_duration
 from bot.errors import ChanwatchError
 from storage import digests, subscribers
 from storage.database import Database
 from storage.digests import DigestRow
 from storage.subscribers import Subscriber
 
-_DURATION = re.compile(r"(\d{1,5})\s*(m|min|h|d|w)")
-_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 MAX_PERIOD = timedelta(days=366)
 DEFAULT_PERIOD = timedelta(hours=24)
 ALL = "all"
@@ -38,12 +36,12 @@ class DigestError(ChanwatchError):
     """A digest request that cannot be served as asked (bad period, unknown rule, ...)."""
 
 
-def parse_duration(text: str) -> timedelta:
-    """``90m``, ``6h``, ``24h``, ``7d``, ``2w`` → a positive ``timedelta`` up to a year."""
-    found = _DURATION.fullmatch(text.strip().lower())
-    if found is None or int(found[1]) == 0:
-        raise DigestError(f"{text.strip()!r} is not a period: use e.g. 6h, 24h, 7d or 90m")
-    length = timedelta(**{_UNITS[found[2]]: int(found[1])})
+def period_length(text: str) -> timedelta:
+    """A digest's length: a duration of at most a year."""
+    try:
+        length = parse_duration(text)
+    except DurationError as error:
+        raise DigestError(str(error)) from None
     if length > MAX_PERIOD:
         raise DigestError(f"a digest covers at most {MAX_PERIOD.days} days, not {text.strip()}")
     return length
@@ -51,8 +49,8 @@ def parse_duration(text: str) -> timedelta:
 
 def parse_moment(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     """A duration before ``now`` (``24h``) or an ISO date or time, read in ``tz`` if naive."""
-    if _DURATION.fullmatch(text.strip().lower()):
-        return now - parse_duration(text)
+    if is_duration(text):
+        return now - period_length(text)
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -175,10 +173,10 @@ def parse_digest_args(args: str) -> tuple[timedelta, str | None]:
     length: timedelta | None = None
     rule: str | None = None
     for word in args.split():
-        if _DURATION.fullmatch(word.lower()):
+        if is_duration(word):
             if length is not None:
                 raise DigestError("give one period, e.g. /digest 24h kursk")
-            length = parse_duration(word)
+            length = period_length(word)
         elif rule is None:
             rule = word
         else:
@@ -202,7 +200,7 @@ async def digest_for_chat(
     An on-demand digest always answers, so an empty period says "Nothing new" (unless
     ``options`` says otherwise); it is in the chat's time zone, else ``default_tz``.
     """
-    length = parse_duration(period) if isinstance(period, str) else period
+    length = period_length(period) if isinstance(period, str) else period
     until = now or datetime.now(UTC)
     subscriber = await subscribers.get(db, chat_id)
     if rule is not None:
