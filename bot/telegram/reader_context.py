@@ -1,0 +1,66 @@
+"""What the reader's parts share: its options, its collaborators and the channels it follows.
+
+The reader is split by job (work queue, sync, catch-up, live updates, reconnect). Each part is
+a function of this one context rather than a method of one large class, so a part can be read
+on its own and what it depends on is visible in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from telethon import TelegramClient
+
+from bot.config import Backfill
+from bot.ops.metrics import Metrics
+from bot.pipeline.model import IncomingMessage
+from bot.telegram.watched import WatchedChannels
+from storage.database import Database
+
+
+class Ingest(Protocol):
+    """What the reader feeds: ``bot.pipeline``'s ``Pipeline`` or a test recorder."""
+
+    async def ingest(self, batch: Sequence[IncomingMessage]) -> object: ...
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ReaderOptions:
+    backfill: Backfill = field(default_factory=Backfill)
+    sweep_every: float = 300.0  # seconds between cheap "anything new?" sweeps
+    short_flood: int = 60  # FloodWaits up to this many seconds are waited out in place
+    album_wait: float = 0.5  # how long to wait for the rest of an album
+    reconnect_delays: tuple[float, ...] = (1, 2, 5, 15, 30, 60)
+    stop_grace: float = 10.0
+    page_wait: float = 1.0  # pause between history pages of one channel, as Telethon advises
+
+
+@dataclass(frozen=True)
+class ReaderContext:
+    client: TelegramClient
+    db: Database
+    sink: Ingest
+    options: ReaderOptions
+    clock: Callable[[], datetime]
+    sleep: Sleep
+    metrics: Metrics | None
+    stopping: asyncio.Event
+    watched: WatchedChannels
+
+
+def interruptible_sleep(stopping: asyncio.Event) -> Sleep:
+    """A sleep that ends early on stop, so a long FloodWait or reconnect delay never holds it."""
+
+    async def sleep(seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), seconds)
+
+    return sleep

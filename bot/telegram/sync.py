@@ -1,0 +1,118 @@
+"""A sync: follow the stored watch list, resolve new channels, catch up those with news.
+
+It runs on start, after every reconnect, when the watch list changes, on the periodic sweep
+and when a FloodWait ends. Most channels have nothing new, so one ``GetPeerDialogs`` call
+per 100 channels says which do, and only those read history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from datetime import datetime, timedelta
+
+from telethon import errors
+
+from bot.telegram import history
+from bot.telegram.catch_up import catch_up
+from bot.telegram.channel_status import caught_up, mark_ok, set_state
+from bot.telegram.failures import ChannelUnavailable
+from bot.telegram.guard import count_flood, guarded
+from bot.telegram.reader_context import ReaderContext
+from bot.telegram.refs import ChannelRefError, parse_channel_ref
+from bot.telegram.resolve import resolve_and_join
+from bot.telegram.watched import Watched, needs_resolution, peer, readable
+from storage import channels
+from storage import state as service_state
+
+log = logging.getLogger(__name__)
+
+
+class Syncer:
+    def __init__(self, ctx: ReaderContext) -> None:
+        self._ctx = ctx
+        self._resolve_paused_until: datetime | None = None
+        self._next_sweep = 0.0  # loop time; 0 means the first sync is due at once
+
+    def due(self) -> float:
+        """Loop time of the next sync nobody asked for: the sweep or the earliest FloodWait end."""
+        ends = [w.row.wait_until for w in self._ctx.watched if w.row.wait_until]
+        if self._resolve_paused_until:
+            ends.append(self._resolve_paused_until)
+        if not ends:
+            return self._next_sweep
+        delay = (min(ends) - self._ctx.clock()).total_seconds()
+        return min(self._next_sweep, asyncio.get_running_loop().time() + max(0.0, delay))
+
+    async def run(self) -> None:
+        ctx = self._ctx
+        await ctx.watched.reload(ctx.db, ctx.metrics)
+        for watched in list(ctx.watched):
+            if needs_resolution(watched.row, ctx.clock()):
+                await guarded(ctx, watched, self._resolve)
+        ready = [w for w in ctx.watched if readable(w.row, ctx.clock())]
+        tops = await self._tops(ready)
+        for watched in ready:
+            top = tops.get(watched.row.telegram_id or 0) if tops is not None else None
+            if top is not None and watched.high_water and top <= watched.high_water:
+                caught_up(ctx, watched)
+                await mark_ok(ctx, watched)
+                continue
+            await guarded(ctx, watched, functools.partial(catch_up, ctx))
+        self._next_sweep = asyncio.get_running_loop().time() + ctx.options.sweep_every
+        await service_state.put(ctx.db, "reader_heartbeat", ctx.clock().isoformat())
+        if ctx.metrics is not None:
+            ctx.metrics.update_seen(ctx.clock())
+
+    async def _tops(self, ready: list[Watched]) -> dict[int, int] | None:
+        """Newest ids by channel, or None when the batched check failed (read each instead)."""
+        ctx = self._ctx
+        peers = [peer(w.row) for w in ready]
+        if not peers:
+            return {}
+        while True:
+            try:
+                return await history.top_messages(ctx.client, peers)
+            except errors.FloodWaitError as error:
+                count_flood(ctx, error)
+                if error.seconds > ctx.options.short_flood:
+                    log.warning("dialog check flood-limited for %s s", error.seconds)
+                    return None
+                await ctx.sleep(error.seconds)
+            except errors.RPCError as error:
+                log.info("batched dialog check failed (%s); reading channels one by one", error)
+                return None
+
+    async def _resolve(self, watched: Watched) -> None:
+        """Resolve and join; a long FloodWait on resolving pauses every resolution, not one."""
+        ctx = self._ctx
+        if self._resolve_paused_until and self._resolve_paused_until > ctx.clock():
+            return
+        row = watched.row
+        try:
+            ref = parse_channel_ref(row.ref or str(row.telegram_id))
+        except ChannelRefError as error:
+            raise ChannelUnavailable(str(error)) from error
+        try:
+            resolved = await resolve_and_join(ctx.client, ref)
+        except errors.FloodWaitError as error:
+            if error.seconds > ctx.options.short_flood:
+                self._resolve_paused_until = ctx.clock() + timedelta(seconds=error.seconds)
+            raise
+        existing = await channels.find(ctx.db, telegram_id=resolved.telegram_id)
+        if existing is not None and existing.id != row.id:
+            # The channel is already known under another row (an export, another ref).
+            row = await channels.adopt(ctx.db, row.id, existing.id)
+            watched = ctx.watched.adopt(watched.row.id, row)
+        await channels.set_resolved(
+            ctx.db,
+            row.id,
+            telegram_id=resolved.telegram_id,
+            access_hash=resolved.access_hash,
+            username=resolved.username,
+            title=resolved.title,
+        )
+        await set_state(ctx, watched, "ok")
+        ctx.watched.reindex()
+        log.info("watching %s", watched.row.display_name)
