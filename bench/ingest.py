@@ -25,7 +25,7 @@ from bench.report import emit
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from bot.pipeline.replay import replay_export
-from storage import hits, rules
+from storage import digests, hits, rules
 from storage.database import Database, open_database
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
@@ -211,7 +211,7 @@ async def bench_digest_queries(workdir: Path) -> float:
         timings = []
         for days in (1, 1, 1, 7):
             t0 = time.perf_counter()
-            found = await hits.in_period(db, since, since + timedelta(days=days))
+            found = await digests.hits_between(db, since, since + timedelta(days=days))
             grouped: dict[str, int] = {}
             for hit in found:
                 grouped[hit.rule] = grouped.get(hit.rule, 0) + 1

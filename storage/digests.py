@@ -23,22 +23,17 @@ from datetime import datetime
 from storage.clock import from_ts, to_ts
 from storage.database import Database
 from storage.hits import decode_matched
+from storage.models import POST_COLUMNS, ChannelPost, post_values
 
 Span = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
-class DigestRow:
+class DigestRow(ChannelPost):
     """One hit with its post and channel, as a digest shows it."""
 
     rule: str
-    channel_telegram_id: int | None
     channel_pk: int
-    channel_title: str | None
-    channel_username: str | None
-    message_id: int
-    date: datetime
-    text: str
     spans: tuple[Span, ...]
     forward_from: str | None
     forward_channel_id: int | None
@@ -46,8 +41,8 @@ class DigestRow:
 
 
 _SELECT = (
-    "SELECT r.name, c.id AS channel_pk, c.telegram_id, c.title, c.username, m.message_id,"
-    " m.date, m.text, m.forward_from, m.forward_channel_id, m.forward_message_id, h.matched"
+    f"SELECT {POST_COLUMNS}, r.name, c.id AS channel_pk,"
+    " m.forward_from, m.forward_channel_id, m.forward_message_id, h.matched"
     " FROM hits h"
     " CROSS JOIN messages m ON m.id = h.message_pk"
     " JOIN rules r ON r.id = h.rule_id"
@@ -100,14 +95,9 @@ async def hits_between(
 def _row(r: sqlite3.Row) -> DigestRow:
     spans, _ = decode_matched(r["matched"])
     return DigestRow(
+        *post_values(r),
         rule=r["name"],
-        channel_telegram_id=r["telegram_id"],
         channel_pk=r["channel_pk"],
-        channel_title=r["title"],
-        channel_username=r["username"],
-        message_id=r["message_id"],
-        date=from_ts(r["date"]),
-        text=r["text"],
         spans=spans,
         forward_from=r["forward_from"],
         forward_channel_id=r["forward_channel_id"],

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.clock import from_ts, now_ts, to_ts
+from storage.clock import now_ts, to_ts
 from storage.database import Database
 from storage.messages import chunks
+from storage.models import POST_COLUMNS, ChannelPost, post_values
 
 Span = tuple[int, int]
 
@@ -42,34 +43,10 @@ class StoredHit:
 
 
 @dataclass(frozen=True, slots=True)
-class MessageHits:
+class MessageHits(ChannelPost):
     """One message with every rule that hit it: a line of ``chanwatch hits``."""
 
-    channel_telegram_id: int | None
-    channel_title: str | None
-    channel_username: str | None
-    message_id: int
-    date: datetime
-    text: str
     rules: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodHit:
-    """A hit with what a digest shows: rule, channel, message, and where it matched."""
-
-    id: int
-    rule: str
-    channel_telegram_id: int | None
-    channel_title: str | None
-    channel_username: str | None
-    message_id: int
-    date: datetime
-    text: str
-    forward_channel_id: int | None
-    spans: tuple[Span, ...]
-    words: tuple[str, ...]
-    after_edit: bool
 
 
 def encode_matched(spans: Sequence[Span], words: Sequence[str]) -> str:
@@ -169,65 +146,14 @@ async def by_message(
         )
         params += [rule, params[0]]
     rows = await db.fetchall(
-        "SELECT m.id, c.telegram_id, c.title, c.username, m.message_id, m.date, m.text,"
-        " group_concat(r.name, char(10)) AS rules"
+        f"SELECT m.id, {POST_COLUMNS}, group_concat(r.name, char(10)) AS rules"
         " FROM hits h JOIN messages m ON m.id = h.message_pk"
         " JOIN channels c ON c.id = m.channel_id JOIN rules r ON r.id = h.rule_id"
         f" WHERE h.date >= ?{only_rule}"
         " GROUP BY m.id ORDER BY m.date, m.id",
         params,
     )
-    return [
-        MessageHits(
-            channel_telegram_id=r["telegram_id"],
-            channel_title=r["title"],
-            channel_username=r["username"],
-            message_id=r["message_id"],
-            date=from_ts(r["date"]),
-            text=r["text"],
-            rules=tuple(sorted(r["rules"].split("\n"))),
-        )
-        for r in rows
-    ]
-
-
-async def in_period(
-    db: Database, since: datetime, until: datetime, *, rules: Sequence[str] | None = None
-) -> list[PeriodHit]:
-    """Hits dated in ``[since, until)``, grouped by rule name, oldest first within a rule."""
-    params: list[object] = [to_ts(since), to_ts(until)]
-    only = ""
-    if rules is not None:
-        only = f" AND r.name IN ({','.join('?' * len(rules))})"
-        params.extend(rules)
-    rows = await db.fetchall(
-        "SELECT h.id, r.name, c.telegram_id, c.title, c.username, m.message_id, m.date,"
-        " m.text, m.forward_channel_id, h.matched, h.after_edit"
-        " FROM hits h JOIN rules r ON r.id = h.rule_id"
-        " JOIN messages m ON m.id = h.message_pk JOIN channels c ON c.id = m.channel_id"
-        f" WHERE h.date >= ? AND h.date < ?{only} ORDER BY r.name, h.date, h.id",
-        params,
-    )
-    out = []
-    for r in rows:
-        spans, words = decode_matched(r["matched"])
-        out.append(
-            PeriodHit(
-                id=r["id"],
-                rule=r["name"],
-                channel_telegram_id=r["telegram_id"],
-                channel_title=r["title"],
-                channel_username=r["username"],
-                message_id=r["message_id"],
-                date=from_ts(r["date"]),
-                text=r["text"],
-                forward_channel_id=r["forward_channel_id"],
-                spans=spans,
-                words=words,
-                after_edit=bool(r["after_edit"]),
-            )
-        )
-    return out
+    return [MessageHits(*post_values(r), rules=tuple(sorted(r["rules"].split("\n")))) for r in rows]
 
 
 async def counts_per_rule(db: Database, since: datetime, until: datetime) -> dict[str, int]:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from storage.clock import from_ts, now_ts, to_ts
 from storage.database import Database
+from storage.models import POST_COLUMNS, ChannelPost, post_values
 
 _SQLITE_MAX_PARAMS = 900
 
@@ -41,16 +42,10 @@ class StoredMessage:
 
 
 @dataclass(frozen=True, slots=True)
-class ScannedMessage:
-    """A stored message with the channel facts a listing or a link needs."""
+class ScannedMessage(ChannelPost):
+    """A stored post and its internal id (the scan's resume point)."""
 
     id: int
-    channel_telegram_id: int | None
-    channel_title: str | None
-    channel_username: str | None
-    message_id: int
-    date: datetime
-    text: str
 
 
 _FIELDS = (
@@ -184,7 +179,7 @@ async def scan(
     last: tuple[int, int] = (-1, -1)
     while True:
         rows = await db.fetchall(
-            "SELECT m.id, m.message_id, m.date, m.text, c.telegram_id, c.title, c.username"
+            f"SELECT m.id, {POST_COLUMNS}"
             " FROM messages m JOIN channels c ON c.id = m.channel_id"
             f" WHERE {' AND '.join(where)} AND (m.date, m.id) > (?, ?)"
             " ORDER BY m.date, m.id LIMIT ?",
@@ -192,16 +187,5 @@ async def scan(
         )
         if not rows:
             return
-        yield [
-            ScannedMessage(
-                id=r["id"],
-                channel_telegram_id=r["telegram_id"],
-                channel_title=r["title"],
-                channel_username=r["username"],
-                message_id=r["message_id"],
-                date=from_ts(r["date"]),
-                text=r["text"],
-            )
-            for r in rows
-        ]
+        yield [ScannedMessage(*post_values(r), id=r["id"]) for r in rows]
         last = (rows[-1]["date"], rows[-1]["id"])

@@ -9,13 +9,11 @@ import html
 import re
 from datetime import timedelta
 
-from bot.alerts import channel_link, channel_name, local_time, short_name
 from bot.botcmd.confirm import split_confirmation
 from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
 from bot.pipeline.backtest import run_backtest
-from bot.pipeline.model import ChannelInfo
+from bot.posts import post_item_html
 from bot.status import collect_status, render_html
-from bot.text import make_snippet
 from bot.watchlist import actions, validate
 from storage import audit, channels, rules, search, subscribers
 
@@ -180,12 +178,7 @@ async def _rule_test(ctx: BotContext, query: str) -> list[Reply]:
         return [Reply(head + ".")]
     items = []
     for m, spans in reversed(result.latest):
-        channel = ChannelInfo(m.channel_telegram_id or 0, m.channel_title, m.channel_username)
-        link = html.escape(channel_link(channel, m.message_id))
-        items.append(
-            f'<a href="{link}">{html.escape(short_name(channel_name(channel)))}</a> · '
-            f"{local_time(m.date, ctx.zone)}\n{make_snippet(m.text, spans, 120).html()}"
-        )
+        items.append(post_item_html(m, spans, ctx.zone, 120))
     return [Reply(lines(head + "; the newest:", "", "\n\n".join(items)))]
 
 

@@ -13,13 +13,11 @@ import secrets
 from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
-from bot.alerts import MESSAGE_LIMIT, channel_link, channel_name, local_time, short_name
+from bot.alerts import MESSAGE_LIMIT
 from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
-from bot.pipeline.model import ChannelInfo
-from bot.text import make_snippet
+from bot.posts import post_item_html
 from storage import search as storage_search
 from storage import subscribers
-from storage.search import FoundMessage
 
 PAGE_SIZE = 5
 MAX_WORDS = 10
@@ -57,18 +55,6 @@ def _spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
             spans.append((start, start + len(word)))
             start = folded.find(word, start + len(word))
     return spans if len(folded) == len(text) else []
-
-
-def _item(found: FoundMessage, words: tuple[str, ...], zone: ZoneInfo, width: int) -> str:
-    channel = ChannelInfo(
-        found.channel_telegram_id or 0, found.channel_title, found.channel_username
-    )
-    link = html.escape(channel_link(channel, found.message_id))
-    quote = make_snippet(found.text, _spans(found.text, words), width).html()
-    return (
-        f'<a href="{link}">{html.escape(short_name(channel_name(channel)))}</a> · '
-        f"{local_time(found.date, zone)}\n{quote}"
-    )
 
 
 class Search:
@@ -109,7 +95,9 @@ class Search:
             nav.append(Button("Older ▶", f"{CALLBACK_PREFIX}{token}:{number + 1}"))
         width = SNIPPET_WIDTH
         while True:  # hostile posts (all '&' or '<') escape to five times their length
-            items = "\n\n".join(_item(f, words, zone, width) for f in found)
+            items = "\n\n".join(
+                post_item_html(f, _spans(f.text, words), zone, width) for f in found
+            )
             body = lines(f"🔎 <b>{query}</b> — page {number + 1}", "", items)
             if len(body) <= MESSAGE_LIMIT or width <= 20:
                 return Reply(body, (tuple(nav),) if nav else ())

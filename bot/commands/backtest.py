@@ -10,8 +10,8 @@ import argparse
 from bot.commands.context import CommandContext
 from bot.commands.hits import parse_since
 from bot.pipeline.backtest import run_backtest
+from bot.posts import post_url
 from bot.text import make_snippet
-from bot.text.links import post_link
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,9 +50,7 @@ async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     if result.latest:
         print("latest:", file=out)
     for message, spans in reversed(result.latest):
-        link = post_link(
-            message.channel_username, message.channel_telegram_id or 0, message.message_id
-        )
+        link = post_url(message)
         quote = make_snippet(message.text, spans, width=120).marked()
         print(f"  {message.date:%Y-%m-%d %H:%M}  {link}", file=out)
         print(f"    {quote}", file=out)

@@ -15,10 +15,10 @@ from typing import TextIO
 
 from bot.alerts import channel_name
 from bot.commands.context import CommandContext
-from bot.commands.hits import channel_of
 from bot.commands.replay import summary_lines
 from bot.digest.service import render_demo_digest
 from bot.pipeline.replay import replay_export
+from bot.posts import channel_of
 from bot.sample import EXPORT_PATH, SAMPLE_CHANNELS, WATCHLIST_PATH
 from bot.watchlist import read_watchlist
 from bot.watchlist.actions import apply_watchlist

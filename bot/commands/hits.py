@@ -9,11 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.alerts import channel_link
 from bot.commands.context import CommandContext
 from bot.durations import DurationError, parse_duration
 from bot.errors import UsageError
-from bot.pipeline.model import ChannelInfo
+from bot.posts import post_url
 from storage import hits
 from storage.hits import MessageHits
 
@@ -43,10 +42,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=handle)
 
 
-def channel_of(item: MessageHits) -> ChannelInfo:
-    return ChannelInfo(item.channel_telegram_id or 0, item.channel_title, item.channel_username)
-
-
 def _channel_name(item: MessageHits) -> str:
     if item.channel_title:
         return item.channel_title
@@ -62,7 +57,7 @@ def _fields(item: MessageHits) -> dict[str, object]:
         "message_id": item.message_id,
         "date": item.date.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "rules": list(item.rules),
-        "link": channel_link(channel_of(item), item.message_id),
+        "link": post_url(item),
         "text": item.text,
     }
 
