@@ -21,6 +21,24 @@ async def test_new_posts_are_ingested_in_order(db: Database) -> None:
     await h.stop()
 
 
+async def test_forwards_name_their_source_channel_live_and_in_catch_up(db: Database) -> None:
+    world = FakeTelegram()
+    source = world.add_channel("svodki_prigran", title="Сводки Приграничья")
+    channel = world.add_channel("prykordonnyi_visnyk", title="Прикордонний вісник")
+    world.post(channel, "Бої під Суджею", forward_from=source)  # missed while down
+    h = await start_reader(world, db, ["@prykordonnyi_visnyk"])
+    await push(h.client, world, world.post(channel, "КНДР на Курщині", forward_from=source))
+    await h.reader.sync()
+    forwards = [
+        (m.message_id, m.forward_from, m.forward_channel_id) for b in h.sink.batches for m in b
+    ]
+    assert forwards == [
+        (1, "Сводки Приграничья", source.id),
+        (2, "Сводки Приграничья", source.id),
+    ]
+    await h.stop()
+
+
 async def test_an_edit_is_reingested_and_a_deletion_keeps_the_stored_copy(db: Database) -> None:
     world = FakeTelegram()
     channel = world.add_channel("ukr_front", posts=["Удар по Курщині", "другий"])

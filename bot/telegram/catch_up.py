@@ -7,7 +7,7 @@ A channel seen for the first time (mark 0) reads only the configured backfill de
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -37,9 +37,14 @@ async def catch_up(ctx: ReaderContext, watched: Watched) -> None:
     await mark_ok(ctx, watched)
 
 
-async def store(ctx: ReaderContext, watched: Watched, messages: Sequence[Any]) -> None:
+async def store(
+    ctx: ReaderContext,
+    watched: Watched,
+    messages: Sequence[Any],
+    entities: Mapping[int, Any] | None = None,
+) -> None:
     """Ingest posts and raise the mark in one transaction."""
-    incoming = posts_of(messages, watched.row)
+    incoming = posts_of(messages, watched.row, entities)
     top = max(m.id for m in messages)
     async with ctx.db.transaction():
         if incoming:
@@ -51,10 +56,16 @@ async def store(ctx: ReaderContext, watched: Watched, messages: Sequence[Any]) -
         ctx.metrics.lag(label(watched.row), (ctx.clock() - newest).total_seconds())
 
 
-def posts_of(messages: Sequence[Any], row: Channel) -> list[IncomingMessage]:
-    """The pipeline's view of Telethon messages; service messages drop out."""
+def posts_of(
+    messages: Sequence[Any], row: Channel, entities: Mapping[int, Any] | None = None
+) -> list[IncomingMessage]:
+    """The pipeline's view of Telethon messages; service messages drop out.
+
+    ``entities`` are the chats and users a raw update came with (they name forward sources);
+    history pages resolve those into each message themselves.
+    """
     info = channel_info_of(row)
-    converted = (to_incoming(m, info, getattr(m, "_entities", None)) for m in messages)
+    converted = (to_incoming(m, info, entities) for m in messages)
     return [m for m in converted if m is not None]
 
 

@@ -23,7 +23,8 @@ def to_incoming(
 ) -> IncomingMessage | None:
     """The pipeline's view of a post, or None for service messages and empty slots.
 
-    ``entities`` (marked id -> entity, as Telethon attaches to updates) names forward sources.
+    ``entities`` (marked id -> entity, as Telethon attaches to updates) names forward sources;
+    without them, the source Telethon resolved into ``message.forward`` is used.
     """
     if not isinstance(message, types.Message):
         return None
@@ -39,7 +40,7 @@ def to_incoming(
         date=message.date,
         text=message.message or "",
         edit_date=message.edit_date,
-        forward_from=_forward_name(forward, forward_channel, entities or {}),
+        forward_from=_forward_name(forward, forward_channel, entities or {}, _resolved(message)),
         forward_channel_id=forward_channel,
         forward_message_id=forward.channel_post if forward is not None else None,
         grouped_id=message.grouped_id,
@@ -50,15 +51,24 @@ def to_incoming(
 
 
 def _forward_name(
-    forward: Any, forward_channel: int | None, entities: Mapping[int, Any]
+    forward: Any, forward_channel: int | None, entities: Mapping[int, Any], resolved: Any
 ) -> str | None:
     if forward is None:
         return None
     if forward.from_name:
         return str(forward.from_name)
     if forward.from_id is not None:
-        source = entities.get(utils.get_peer_id(forward.from_id))
+        source = entities.get(utils.get_peer_id(forward.from_id)) or resolved
         name = getattr(source, "title", None) or getattr(source, "first_name", None)
         if name:
             return str(name)
     return f"channel {forward_channel}" if forward_channel else None
+
+
+def _resolved(message: Any) -> Any:
+    """The forward's source chat or user as Telethon resolved it from the response's entities
+    (history pages carry them; ``message._entities`` is never set on messages)."""
+    forward = getattr(message, "forward", None)
+    if forward is None:
+        return None
+    return getattr(forward, "chat", None) or getattr(forward, "sender", None)

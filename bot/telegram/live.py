@@ -64,7 +64,8 @@ async def _apply(ctx: ReaderContext, watched: Watched, updates: list[Any]) -> No
     mark = watched.high_water
     edits = [m for i, m in sorted(messages.items()) if i <= mark and i in edited]
     fresh = [m for i, m in sorted(messages.items()) if i > mark]
-    incoming = posts_of(edits, watched.row)
+    entities = {k: v for u in updates for k, v in (getattr(u, "_entities", None) or {}).items()}
+    incoming = posts_of(edits, watched.row, entities)
     if incoming:
         async with ctx.db.transaction():
             await ctx.sink.ingest(incoming)
@@ -73,4 +74,4 @@ async def _apply(ctx: ReaderContext, watched: Watched, updates: list[Any]) -> No
     if not watched.trusted or (fresh and fresh[0].id > watched.high_water + 1):
         await catch_up(ctx, watched)  # a gap: history has these and whatever was missed
     elif fresh:
-        await store(ctx, watched, fresh)
+        await store(ctx, watched, fresh, entities)

@@ -334,6 +334,16 @@ class FakeTelegram:
             raise errors.InviteHashExpiredError(request=request)
         return self.channels[channel_id]
 
+    def _forward_sources(self, messages: list[Any]) -> list[types.Channel]:
+        """The channels posts were forwarded from: Telegram sends them along with a page."""
+        ids = {
+            m.fwd_from.from_id.channel_id
+            for m in messages
+            if getattr(m, "fwd_from", None) is not None
+            and isinstance(m.fwd_from.from_id, types.PeerChannel)
+        }
+        return [self.channels[i] for i in sorted(ids) if i in self.channels]
+
     def _channel_messages(
         self, channel: types.Channel, messages: list[Any], count: int
     ) -> types.messages.ChannelMessages:
@@ -342,7 +352,7 @@ class FakeTelegram:
             count=count,
             messages=messages,
             topics=[],
-            chats=[channel],
+            chats=[channel, *self._forward_sources(messages)],
             users=[],
         )
 
@@ -396,7 +406,11 @@ def _photo(date: datetime) -> types.MessageMediaPhoto:
 
 def _forward_header(source: types.Channel, date: datetime) -> types.MessageFwdHeader:
     return types.MessageFwdHeader(
-        date=date, from_id=types.PeerChannel(source.id), channel_post=1, from_name=source.title
+        # Telegram names a channel source only through from_id (and the chats it sends along);
+        # from_name is for hidden users.
+        date=date,
+        from_id=types.PeerChannel(source.id),
+        channel_post=1,
     )
 
 
