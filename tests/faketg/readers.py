@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Generic, TypedDict, TypeVar, Unpack
 
 from telethon import TelegramClient
 
@@ -62,39 +62,24 @@ class Harness(Generic[S]):
         return row.state, row.state_detail
 
 
+class ReaderKnobs(TypedDict, total=False):
+    """What a test may change about the reader; the rest is fixed for speed and order."""
+
+    backfill: Backfill | None
+    sync: bool
+    metrics: Metrics | None
+    reconnect_delays: tuple[float, ...]
+
+
 async def start_reader(
-    world: FakeTelegram,
-    db: Database,
-    refs: list[str],
-    *,
-    backfill: Backfill | None = None,
-    sync: bool = True,
-    metrics: Metrics | None = None,
-    reconnect_delays: tuple[float, ...] = (0.01,),
+    world: FakeTelegram, db: Database, refs: list[str], **knobs: Unpack[ReaderKnobs]
 ) -> Harness[RecordingIngest]:
     """The reader over a recording stand-in for the pipeline."""
-    return await start_reader_into(
-        RecordingIngest(),
-        world,
-        db,
-        refs,
-        backfill=backfill,
-        sync=sync,
-        metrics=metrics,
-        reconnect_delays=reconnect_delays,
-    )
+    return await start_reader_into(RecordingIngest(), world, db, refs, **knobs)
 
 
 async def start_reader_into(
-    sink: S,
-    world: FakeTelegram,
-    db: Database,
-    refs: list[str],
-    *,
-    backfill: Backfill | None = None,
-    sync: bool = True,
-    metrics: Metrics | None = None,
-    reconnect_delays: tuple[float, ...] = (0.01,),
+    sink: S, world: FakeTelegram, db: Database, refs: list[str], **knobs: Unpack[ReaderKnobs]
 ) -> Harness[S]:
     """The reader feeding ``sink`` (e.g. the real ``Pipeline``), on a clock the test controls."""
     for ref in refs:
@@ -102,14 +87,16 @@ async def start_reader_into(
     clock = Clock(world.now)
     client = await make_client(world)
     options = ReaderOptions(
-        backfill=backfill or Backfill(messages=200),
+        backfill=knobs.get("backfill") or Backfill(messages=200),
         sweep_every=3600,
         album_wait=0.05,
-        reconnect_delays=reconnect_delays,
+        reconnect_delays=knobs.get("reconnect_delays", (0.01,)),
         page_wait=0,
     )
-    reader = Reader(client, db, sink, options, clock=clock, sleep=clock.sleep, metrics=metrics)
+    reader = Reader(
+        client, db, sink, options, clock=clock, sleep=clock.sleep, metrics=knobs.get("metrics")
+    )
     await reader.start()
-    if sync:
+    if knobs.get("sync", True):
         await reader.sync()
     return Harness(world, db, client, sink, reader, clock)
