@@ -21,6 +21,7 @@ from storage.database import Database
 from storage.errors import DiskFullError
 from tests.faketg import FakeTelegram, push
 from tests.faketg.readers import Harness, start_reader_into
+from tests.test_pipeline_ingest import hit_rows
 
 DPRK = (
     '(КНДР OR северокорейский OR північнокорейський OR "North Korean")'
@@ -54,15 +55,6 @@ async def stored(db: Database) -> list[tuple[int, str]]:
     """(message id, text) in the order rows were inserted."""
     rows = await db.fetchall("SELECT message_id, text FROM messages ORDER BY id")
     return [(r[0], r[1]) for r in rows]
-
-
-async def hit_rows(db: Database) -> list[tuple[int, str, int]]:
-    rows = await db.fetchall(
-        "SELECT m.message_id, r.name, h.after_edit FROM hits h"
-        " JOIN messages m ON m.id = h.message_pk JOIN rules r ON r.id = h.rule_id"
-        " ORDER BY m.message_id, r.name"
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
 
 
 async def alerts(db: Database) -> list[tuple[int, int]]:
