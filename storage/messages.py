@@ -6,6 +6,7 @@ to the database thread, not by SQLite itself.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from storage.database import Database
 from storage.models import POST_COLUMNS, ChannelPost, post_values
 
 _SQLITE_MAX_PARAMS = 900
+# Rows per retention transaction: a few milliseconds of write lock each.
+PRUNE_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +157,32 @@ async def count(db: Database) -> int:
     return int(row[0]) if row else 0
 
 
-async def prune_without_hits(db: Database, before: datetime) -> int:
-    """Delete messages older than ``before`` that no rule ever hit; hits are evidence, kept."""
-    return await db.execute_rowcount(
-        "DELETE FROM messages WHERE date < ?"
-        " AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.message_pk = messages.id)",
-        (to_ts(before),),
-    )
+async def prune_without_hits(db: Database, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
+    """Delete messages older than ``before`` that no rule ever hit; hits are evidence, kept.
+
+    Each ``batch`` of rows is its own short transaction: a first prune after upgrading can
+    meet a million rows (each one also an FTS delete), which in one statement would hold the
+    write lock — and the one connection every task reads through — for seconds. A cursor
+    over ``(date, id)`` skips the old messages that carry hits, so no batch reads them again.
+    """
+    cutoff = to_ts(before)
+    after: tuple[int, int] = (-1, -1)
+    removed = 0
+    while True:
+        async with db.transaction():
+            rows = await db.fetchall(
+                "SELECT id, date FROM messages WHERE date < ? AND (date, id) > (?, ?)"
+                " ORDER BY date, id LIMIT ?",
+                (cutoff, *after, batch),
+            )
+            if not rows:
+                return removed
+            after = (rows[-1]["date"], rows[-1]["id"])
+            removed += await db.execute_rowcount(
+                "DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))"
+                " AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.message_pk = messages.id)",
+                (json.dumps([r["id"] for r in rows]),),
+            )
 
 
 async def scan(
