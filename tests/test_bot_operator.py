@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from telethon.tl.functions.messages import SendMessageRequest
+from telethon.tl.types import MessageEntityCode
+
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import audit, channels, outbox, rules, subscribers
@@ -97,3 +100,28 @@ async def test_non_operator_cannot_use_operator_commands(bot: BotHarness) -> Non
         [reply] = await bot.say(olena, command)
         assert "do not know" in reply
     assert await rules.list_rules(bot.db) == []
+
+
+def _code_spans(request: SendMessageRequest) -> list[str]:
+    """The texts Telegram would show as code (entity offsets count UTF-16 units)."""
+    text = request.message.encode("utf-16-le")
+    return [
+        text[2 * e.offset : 2 * (e.offset + e.length)].decode("utf-16-le")
+        for e in request.entities or ()
+        if isinstance(e, MessageEntityCode)
+    ]
+
+
+async def test_long_listings_arrive_whole_in_several_messages(bot: BotHarness) -> None:
+    boss = bot.operator()
+    for n in range(500):
+        await rules.add(bot.db, f"rule_{n:03}_курск", f"Курськ AND (дрон{n} OR drone{n})")
+        await channels.watch(bot.db, f"@channel_{n:03}", username=f"channel_{n:03}")
+    for command, name in (("/rule list", "rule_{:03}_курск"), ("/channels", "@channel_{:03}")):
+        before = len(bot.world.of(SendMessageRequest))
+        parts = await bot.say(boss, command)
+        assert len(parts) > 1
+        assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)
+        # every item arrives, its formatting whole: no tag cut in two, none dropped
+        code = [c for r in bot.world.of(SendMessageRequest)[before:] for c in _code_spans(r)]
+        assert code == [name.format(n) for n in range(500)]

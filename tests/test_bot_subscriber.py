@@ -162,3 +162,21 @@ async def test_expired_search_button_asks_to_search_again(
     await bot.say(olena, "/search Суджи")
     await bot.press(olena, b"s:deadbeef:1", msg_id=bot.world.sent[-1].id)
     assert "expired" in bot.world.sent[-1].message
+
+
+async def test_a_typo_among_500_rules_gets_one_short_answer(
+    bot: BotHarness, olena: types.User
+) -> None:
+    for n in range(500):
+        await rules.add(bot.db, f"курськ_{n:03}", f"Курськ AND дрон{n}")
+        await channels.watch(bot.db, f"@channel_{n:03}", username=f"channel_{n:03}", tags=[f"t{n}"])
+    [no_rule] = await bot.say(olena, "/subscribe kursk")
+    assert "There is no rule 'kursk'" in no_rule and "курськ_000" in no_rule
+    assert "and 480 more" in no_rule
+    [no_tag] = await bot.say(olena, "/subscribe tag:missing")
+    assert "No watched channel has the tag 'missing'" in no_tag and "and 480 more" in no_tag
+    await subscribers.ensure(bot.db, olena.id, kind="user", title=None)
+    for n in range(300):
+        await subscribers.subscribe(bot.db, olena.id, f"rule:курськ_{n:03}")
+    listing = await bot.say(olena, "/mysubs")
+    assert "курськ_299" in listing[-1] and "Instant alerts" in listing[-1]

@@ -9,6 +9,7 @@ import html
 import re
 from datetime import timedelta
 
+from bot.alerts import short_name
 from bot.botcmd.confirm import split_confirmation
 from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
 from bot.pipeline.backtest import run_backtest
@@ -27,25 +28,12 @@ RULE_USAGE = (
 )
 BACKTEST_DAYS = 30
 BACKTEST_SHOWN = 5
-_LIST_LIMIT = 3800
+_QUERY_SHOWN = 300  # /rule list shows each query up to this many characters
 _USER_ID = re.compile(r"^\d{1,15}$")
 
 
 def actor(message: Incoming) -> str:
     return str(message.user_id)
-
-
-def _fit(items: list[str]) -> list[str]:
-    """As many list lines as fit one message, then how many were left out."""
-    kept: list[str] = []
-    used = 0
-    for item in items:
-        if used + len(item) > _LIST_LIMIT:
-            kept.append(f"… and {len(items) - len(kept)} more")
-            break
-        kept.append(item)
-        used += len(item) + 1
-    return kept
 
 
 async def watch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
@@ -98,7 +86,7 @@ async def list_channels(ctx: BotContext, message: Incoming, args: str) -> list[R
         + (f" [{html.escape(', '.join(c.tags))}]" if c.tags else "")
         for c in watched
     ]
-    return [Reply(lines(f"<b>Watched channels ({len(watched)})</b>", _fit(items)))]
+    return [Reply(lines(f"<b>Watched channels ({len(watched)})</b>", items))]
 
 
 async def rule(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
@@ -158,10 +146,10 @@ async def _rule_list(ctx: BotContext) -> list[Reply]:
         return [Reply.text("No rules yet: /rule add <name> <query>")]
     items = [
         f"• <code>{html.escape(r.name)}</code> ({r.priority}{', paused' if r.paused else ''}): "
-        f"{html.escape(r.query)}"
+        f"{html.escape(short_name(r.query, _QUERY_SHOWN))}"
         for r in found
     ]
-    return [Reply(lines(f"<b>Rules ({len(found)})</b>", _fit(items)))]
+    return [Reply(lines(f"<b>Rules ({len(found)})</b>", items))]
 
 
 async def _rule_test(ctx: BotContext, query: str) -> list[Reply]:

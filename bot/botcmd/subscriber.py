@@ -12,6 +12,7 @@ from storage.subscribers import Subscriber
 
 _NAME = re.compile(r"^[\w.-]{1,64}$")
 TARGET_USAGE = "/subscribe <rule name | tag:NAME | all>"
+NAMES_SHOWN = 20  # a typo's answer names this many rules or tags, not all 500
 
 
 async def ensure_chat(ctx: BotContext, message: Incoming) -> Subscriber:
@@ -50,12 +51,20 @@ async def target_of(ctx: BotContext, argument: str) -> str:
         try:
             await rules.get(ctx.db, name)
         except NotFoundError:
-            known = ", ".join(r.name for r in await rules.list_rules(ctx.db)) or "none yet"
+            known = _some([r.name for r in await rules.list_rules(ctx.db)])
             raise CommandError(f"There is no rule {name!r}. Rules: {known}") from None
     elif name not in await known_tags(ctx):
-        known = ", ".join(sorted(await known_tags(ctx))) or "none yet"
+        known = _some(sorted(await known_tags(ctx)))
         raise CommandError(f"No watched channel has the tag {name!r}. Tags: {known}")
     return f"{kind}:{name}"
+
+
+def _some(names: list[str]) -> str:
+    if not names:
+        return "none yet"
+    shown = ", ".join(names[:NAMES_SHOWN])
+    left = len(names) - NAMES_SHOWN
+    return f"{shown} and {left} more" if left > 0 else shown
 
 
 async def known_tags(ctx: BotContext) -> set[str]:

@@ -12,13 +12,16 @@ import logging
 from typing import Any
 
 from telethon import Button as TelethonButton
-from telethon import TelegramClient, errors, events, types
+from telethon import TelegramClient, errors, events, types, utils
+from telethon.extensions import html as telethon_html
 
 from bot.botcmd import Chat, CommandError, Dispatcher, Incoming, Reply
 from bot.botcmd.model import Notice
 from bot.logs import fields
 
 log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096  # UTF-16 code units of the text Telegram shows, tags not counted
 
 
 class TelethonPlatform:
@@ -50,6 +53,17 @@ def _buttons(reply: Reply) -> list[list[Any]] | None:
     if not reply.buttons:
         return None
     return [[TelethonButton.inline(b.label, b.data.encode()) for b in row] for row in reply.buttons]
+
+
+def message_parts(html: str) -> list[tuple[str, list[types.TypeMessageEntity]]]:
+    """A reply as the messages Telegram accepts: each under the length limit and at most 100
+    entities, split at line ends where possible, every bold or link kept whole or carried over.
+
+    Handlers write one logical reply however long (``/channels`` with 500 channels); the split
+    happens here, on the parsed text, so no handler can cut a tag in two.
+    """
+    text, entities = telethon_html.parse(html)
+    return list(utils.split_text(text, entities, limit=MESSAGE_LIMIT))
 
 
 def _chat_of(event: Any) -> Chat | None:
@@ -95,16 +109,18 @@ class BotFrontend:
         sender = event.sender if isinstance(event.sender, types.User) else None
         incoming = Incoming(chat, int(event.sender_id), getattr(sender, "username", None), text)
         for reply in await self.dispatcher.on_message(incoming):
-            try:
-                await event.respond(
-                    reply.html,
-                    parse_mode="html",
-                    link_preview=False,
-                    buttons=_buttons(reply) if self.buttons else None,
-                )
-            except errors.RPCError as error:
-                log.warning("reply failed", extra=fields(chat=chat.id, error=repr(error)))
-                return
+            parts = message_parts(reply.html)
+            for number, (part, entities) in enumerate(parts, 1):
+                try:
+                    await event.respond(
+                        part,
+                        formatting_entities=entities,
+                        link_preview=False,
+                        buttons=_buttons(reply) if self.buttons and number == len(parts) else None,
+                    )
+                except errors.RPCError as error:
+                    log.warning("reply failed", extra=fields(chat=chat.id, error=repr(error)))
+                    return
 
     async def on_callback(self, event: events.CallbackQuery.Event) -> None:
         data = event.data.decode("utf-8", "replace")

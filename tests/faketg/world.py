@@ -20,6 +20,7 @@ from telethon.tl.tlobject import TLRequest
 
 START = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)
 DEFAULT_CHANNEL_LIMIT = 500
+MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units of the text after formatting
 
 
 @dataclass
@@ -358,6 +359,7 @@ class FakeTelegram:
 
     def _outgoing(self, request: Any, account: types.User) -> Any:
         peer, text, random_id = request.peer, request.message, request.random_id
+        _check_text(text, request)
         if isinstance(peer, types.InputPeerChannel):
             channel = self.channel_for(peer, request)
             update = self.post(channel, text)
@@ -389,6 +391,14 @@ class FakeTelegram:
             date=self.now,
             seq=0,
         )
+
+
+def _check_text(text: str, request: TLRequest) -> None:
+    """Telegram refuses an empty text and one over the limit, as the client sent it."""
+    if not text.strip():
+        raise errors.MessageEmptyError(request=request)
+    if len(text.encode("utf-16-le")) // 2 > MESSAGE_LIMIT:
+        raise errors.MessageTooLongError(request=request)
 
 
 def _photo(date: datetime) -> types.MessageMediaPhoto:
@@ -570,6 +580,8 @@ def _edit_message(w: FakeTelegram, r: Any, a: types.User) -> types.Updates:
         raise errors.MessageIdInvalidError(request=r)
     if edited.message == r.message:
         raise errors.MessageNotModifiedError(request=r)
+    if r.message is not None:
+        _check_text(r.message, r)
     edited.message = r.message
     edited.edit_date = w.tick()
     if isinstance(edited.peer_id, types.PeerChannel):
