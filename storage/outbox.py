@@ -9,8 +9,8 @@ write, so a crash leaves a row in exactly one state:
   out, and Telegram offers no way to ask, so :func:`recover` puts it back to ``pending``:
   such a row is sent at most once more, and only when it may not have gone out.
 
-``dedup_key`` is unique and inserts use ``INSERT OR IGNORE``: the same alert (chat and hit)
-can never be queued twice, however often ingest retries.
+``dedup_key`` is unique and inserts use ``INSERT OR IGNORE``: the same alert (chat, post and
+rule) can never be queued twice, however often ingest retries.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ _COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class NewOutboxItem:
-    dedup_key: str  # e.g. 'alert:<chat>:<hit>'
+    dedup_key: str  # e.g. 'alert:<chat>:<channel>:<message>:<rule>'
     chat_id: int
     kind: OutboxKind
     body: str  # Telegram HTML, at most 4096 characters
@@ -87,6 +87,23 @@ async def enqueue(db: Database, items: Sequence[NewOutboxItem]) -> int:
                 (item.dedup_key, item.chat_id, item.kind, item.body, to_ts(item.not_before), now),
             )
     return added
+
+
+async def withdraw_pending(db: Database, kind: OutboxKind, subjects: Sequence[str]) -> int:
+    """Delete rows not yet handed to Telegram whose key is ``<kind>:<their chat>:<subject>``.
+
+    Only ``pending`` rows go: a ``sending`` or ``sent`` row may have reached the chat, and its
+    key must stay to keep a repeat out. Reads only the pending rows (``outbox_pending``).
+    """
+    removed = 0
+    async with db.transaction():
+        for subject in subjects:
+            removed += await db.execute_rowcount(
+                "DELETE FROM outbox WHERE status = 'pending' AND kind = ?"
+                " AND dedup_key = kind || ':' || chat_id || ':' || ?",
+                (kind, subject),
+            )
+    return removed
 
 
 async def get(db: Database, item_id: int) -> OutboxItem | None:

@@ -61,8 +61,9 @@ async def alerts(db: Database) -> list[tuple[int, int]]:
     """(chat, message id named in the alert's link), one per outbox row."""
     rows = await db.fetchall(
         "SELECT o.chat_id, m.message_id FROM outbox o"
-        " JOIN hits h ON o.dedup_key LIKE '%:' || h.id"
-        " JOIN messages m ON m.id = h.message_pk ORDER BY o.id"
+        " JOIN channels c JOIN messages m ON m.channel_id = c.id"
+        " AND o.dedup_key LIKE 'alert:%:' || c.telegram_id || ':' || m.message_id || ':%'"
+        " ORDER BY o.id"
     )
     return [(r[0], r[1]) for r in rows]
 

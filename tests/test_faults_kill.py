@@ -262,8 +262,10 @@ async def ingest_outcome(path: Path) -> dict[str, list[Row]]:
         " JOIN messages m ON m.id = h.message_pk JOIN rules r ON r.id = h.rule_id"
         " JOIN channels c ON c.id = m.channel_id",
         "alerts": "SELECT o.chat_id, c.username, m.message_id, o.kind, o.status, o.body"
-        " FROM outbox o JOIN hits h ON o.dedup_key = 'alert:' || o.chat_id || ':' || h.id"
-        " JOIN messages m ON m.id = h.message_pk JOIN channels c ON c.id = m.channel_id",
+        " FROM outbox o JOIN hits h JOIN messages m ON m.id = h.message_pk"
+        " JOIN channels c ON c.id = m.channel_id JOIN rules r ON r.id = h.rule_id"
+        " WHERE o.dedup_key = 'alert:' || o.chat_id || ':' || c.telegram_id || ':'"
+        " || m.message_id || ':' || r.name",
         "outbox": "SELECT count(*), count(DISTINCT dedup_key) FROM outbox",
         "marks": "SELECT username, high_water FROM channels",
     }

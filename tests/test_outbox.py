@@ -86,7 +86,12 @@ async def test_router_writes_one_row_per_subscribed_chat_and_hit(db: Database) -
         await router.enqueue(db, [new_hit(1), new_hit(2, priority="digest")])
         await router.enqueue(db, [new_hit(1)])  # ingest retried: nothing doubles
     rows = await outbox.list_items(db)
-    assert sorted(r.dedup_key for r in rows) == ["alert:-1001:1", "alert:501:1", "alert:502:1"]
+    subject = "1500000001:42:dprk-kursk"
+    assert sorted(r.dedup_key for r in rows) == [
+        f"alert:-1001:{subject}",
+        f"alert:501:{subject}",
+        f"alert:502:{subject}",
+    ]
     held = next(r for r in rows if r.chat_id == 502)
     assert held.not_before == datetime(2024, 10, 20, 13, 0, tzinfo=UTC)  # 16:00 Kyiv
     assert "2024-10-20 15:00 EEST" in held.body

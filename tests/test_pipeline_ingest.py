@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage, NewHit
+from bot.pipeline.model import ChannelInfo, IncomingMessage, NewHit, RetractedHit
 from storage import channels, hits, messages, rules
 from storage.database import Database
 
@@ -50,10 +50,15 @@ async def hit_rows(db: Database) -> list[tuple[int, str, int]]:
 class RecordingRouter:
     def __init__(self) -> None:
         self.seen: list[NewHit] = []
+        self.retracted: list[RetractedHit] = []
 
     async def enqueue(self, db: Database, new: Sequence[NewHit]) -> None:
         assert db.conn.in_transaction
         self.seen.extend(new)
+
+    async def withdraw(self, db: Database, retracted: Sequence[RetractedHit]) -> None:
+        assert db.conn.in_transaction
+        self.retracted.extend(retracted)
 
 
 @pytest.fixture
@@ -199,7 +204,7 @@ async def test_scopes_and_paused_rules(db: Database) -> None:
 
 
 async def test_a_failing_router_rolls_the_whole_batch_back(kursk: Database) -> None:
-    class Broken:
+    class Broken(RecordingRouter):
         async def enqueue(self, db: Database, new: Sequence[NewHit]) -> None:
             raise RuntimeError("outbox unavailable")
 

@@ -41,9 +41,11 @@ def test_digest_hits_inactive_chats_and_instant_off_get_nothing() -> None:
     assert [(d.chat_id, d.hit.hit_id) for d in route(hits, recipients, {}, NOW)] == [(12, 2)]
 
 
-def test_dedup_key_is_per_chat_and_hit() -> None:
-    [delivery] = route([new_hit(77)], [chat(-1001234, "all")], {}, NOW)
-    assert delivery.dedup_key == "alert:-1001234:77"
+def test_dedup_key_is_per_chat_post_and_rule_not_per_hit_row() -> None:
+    [delivery] = route([new_hit(77, message_id=9)], [chat(-1001234, "all")], {}, NOW)
+    assert delivery.dedup_key == "alert:-1001234:1500000001:9:dprk-kursk"
+    [again] = route([new_hit(78, message_id=9)], [chat(-1001234, "all")], {}, NOW)
+    assert again.dedup_key == delivery.dedup_key
 
 
 def test_outside_quiet_hours_sends_now() -> None:

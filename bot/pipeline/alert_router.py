@@ -2,7 +2,14 @@
 
 Ingest calls :meth:`OutboxRouter.enqueue` inside its own transaction, so the hits and their
 alerts commit together: a crash can neither lose an alert nor queue one twice (the outbox's
-``dedup_key`` is unique per chat and hit).
+``dedup_key`` is unique per chat, post and rule, so an edit that drops a match and a later
+one that restores it alert once).
+
+An edit that takes a hit away withdraws that hit's alerts still waiting in the outbox (held
+by quiet hours or a retry): they would quote words the post no longer has, and the post's
+link would show text that does not match. Alerts already handed to Telegram stand, and
+their keys keep the restored match from alerting again. An edit that keeps the match leaves
+a waiting alert as queued, with the words it first matched.
 """
 
 from __future__ import annotations
@@ -12,8 +19,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.alerts import render_alert
-from bot.pipeline.model import NewHit
-from bot.pipeline.route import QuietHours, Recipient, route
+from bot.pipeline.model import NewHit, RetractedHit
+from bot.pipeline.route import QuietHours, Recipient, alert_subject, route
 from storage import channels, outbox, subscribers
 from storage.database import Database
 from storage.subscribers import Subscriber
@@ -71,3 +78,7 @@ class OutboxRouter:
         ]
         if await outbox.enqueue(db, items):
             self.queued()
+
+    async def withdraw(self, db: Database, retracted: Sequence[RetractedHit]) -> None:
+        subjects = [alert_subject(h.channel.telegram_id, h.message_id, h.rule) for h in retracted]
+        await outbox.withdraw_pending(db, "alert", subjects)

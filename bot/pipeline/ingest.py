@@ -10,8 +10,9 @@ Decisions worth knowing:
   content differs; a version older than the stored one (by edit date, else date) never
   overwrites a newer one, so replaying an old export after the live reader changes nothing.
 - An edit re-matches the text. Hits that still match keep their id (spans refreshed), hits
-  that no longer match are deleted, and a rule that matches only after the edit gets a new
-  hit marked ``after_edit`` that counts as new (it is alerted once).
+  that no longer match are deleted (the router withdraws their alerts still waiting), and a
+  rule that matches only after the edit gets a new hit marked ``after_edit`` that counts as
+  new; the router alerts once per post and rule, however often edits drop and restore it.
 - An album (messages sharing a ``grouped_id`` in one channel) is one post: per rule, at most
   one member carries the hit — the first member, by message id, that matches. Telegram puts
   the caption on one member, so usually that one carries every hit; the other members are
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.matching import RuleMatch
-from bot.pipeline.model import ChannelInfo, IncomingMessage, IngestResult, NewHit
+from bot.pipeline.model import ChannelInfo, IncomingMessage, IngestResult, NewHit, RetractedHit
 from bot.pipeline.rulebook import RuleBook
 from storage import channels, hits, messages
 from storage.database import Database
@@ -36,9 +37,12 @@ from storage.messages import MessageRecord, StoredMessage
 
 
 class AlertRouter(Protocol):
-    """Turns new instant hits into outbox rows, inside the caller's transaction."""
+    """Turns new instant hits into outbox rows, and takes back the waiting alerts of hits an
+    edit retracted, inside the caller's transaction."""
 
     async def enqueue(self, db: Database, hits: Sequence[NewHit]) -> None: ...
+
+    async def withdraw(self, db: Database, retracted: Sequence[RetractedHit]) -> None: ...
 
 
 def _record(channel_pk: int, m: IncomingMessage) -> MessageRecord:
@@ -96,6 +100,7 @@ class _ChannelBatch:
     updates: list[MessageRecord] = field(default_factory=list)
     unchanged: int = 0
     matched: list[_Matched] = field(default_factory=list)
+    retracted: list[RetractedHit] = field(default_factory=list)
 
 
 class Pipeline:
@@ -123,12 +128,14 @@ class Pipeline:
                 by_channel[m.channel.telegram_id].append(m)
             stored = updated = unchanged = 0
             new_hits: list[NewHit] = []
+            retracted: list[RetractedHit] = []
             for group in by_channel.values():
                 work = await self._classify(group)
                 await self._fold_albums(work)
                 await messages.insert_many(db, work.inserts)
                 await messages.update_many(db, work.updates)
                 new_hits.extend(await self._store_hits(work))
+                retracted.extend(work.retracted)
                 stored += len(work.inserts)
                 updated += len(work.updates)
                 unchanged += work.unchanged
@@ -138,8 +145,11 @@ class Pipeline:
                     top = max(m.message_id for m in group)
                     await channels.advance_high_water(db, work.channel_pk, top)
             instant = [h for h in new_hits if h.priority == "instant"]
-            if instant and self.router is not None:
-                await self.router.enqueue(db, instant)
+            if self.router is not None:
+                if retracted:
+                    await self.router.withdraw(db, retracted)
+                if instant:
+                    await self.router.enqueue(db, instant)
         return IngestResult(stored, updated, unchanged, tuple(new_hits))
 
     async def _classify(self, group: list[IncomingMessage]) -> _ChannelBatch:
@@ -221,7 +231,10 @@ class Pipeline:
                     )
                 elif previous.spans != match.spans:
                     refreshed.append((previous.id, match.spans, match.words))
-            gone.extend(h.id for name, h in had.items() if self.rules.evaluated(name, work.only))
+            for name, hit in had.items():
+                if self.rules.evaluated(name, work.only):
+                    gone.append(hit.id)
+                    work.retracted.append(RetractedHit(name, work.info, item.record.message_id))
         await hits.delete_many(db, gone)
         await hits.update_matched(db, refreshed)
         if not inserts:

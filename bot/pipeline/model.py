@@ -58,6 +58,15 @@ class NewHit:
 
 
 @dataclass(frozen=True, slots=True)
+class RetractedHit:
+    """A hit an edit took away: the post no longer matches ``rule``."""
+
+    rule: str
+    channel: ChannelInfo
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class IngestResult:
     """What one batch did: ``stored`` new messages, ``updated`` edits, ``unchanged`` repeats."""
 

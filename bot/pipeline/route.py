@@ -28,13 +28,13 @@ class RoutableHit(Protocol):
     """What routing and alert rendering read from a new hit (``NewHit`` satisfies it)."""
 
     @property
-    def hit_id(self) -> int: ...
-    @property
     def rule(self) -> str: ...
     @property
     def priority(self) -> str: ...
     @property
     def channel(self) -> ChannelInfo: ...
+    @property
+    def message_id(self) -> int: ...
 
 
 H = TypeVar("H", bound=RoutableHit)
@@ -108,8 +108,26 @@ class Delivery(Generic[H]):
 
     @property
     def dedup_key(self) -> str:
-        """One alert per chat and hit, whatever retries or re-routes happen."""
-        return f"alert:{self.chat_id}:{self.hit.hit_id}"
+        """One alert per chat, post and rule, whatever retries, re-routes or edits happen."""
+        hit = self.hit
+        return alert_key(
+            self.chat_id, alert_subject(hit.channel.telegram_id, hit.message_id, hit.rule)
+        )
+
+
+def alert_subject(channel_id: int, message_id: int, rule: str) -> str:
+    """What an alert is about: a post (channel and message id) matching a rule.
+
+    Named by Telegram's ids and the rule's name, never by the hit's row id: an edit that
+    retracts a hit and a later one that restores it make two hit rows for one post and rule
+    (the subscriber must hear once), and SQLite hands a deleted top row id to the next hit
+    (which must not inherit an old alert's key and be dropped as a duplicate).
+    """
+    return f"{channel_id}:{message_id}:{rule}"
+
+
+def alert_key(chat_id: int, subject: str) -> str:
+    return f"alert:{chat_id}:{subject}"
 
 
 def route(
