@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.botcmd.dispatch import split_command
 from storage import subscribers
 from storage.database import Database
 from tests.bot_harness import BotHarness, running_bot
@@ -103,3 +104,15 @@ async def test_a_stranger_is_refused_again_only_after_the_long_window(db: Databa
     much_later = now + timedelta(days=91)
     assert await subscribers.note_refusal(db, 77, now=much_later, window=timedelta(days=90))
     assert not await subscribers.note_refusal(db, 77, now=much_later, window=timedelta(days=90))
+
+
+def test_a_command_is_ours_only_when_addressed_to_us_or_to_nobody() -> None:
+    assert split_command("/Subscribe@ChanWatch_Bot  kursk ", "chanwatch_bot") == (
+        "subscribe",
+        "kursk",
+    )
+    assert split_command("/subscribe@other_bot kursk", "chanwatch_bot") is None
+    assert split_command(" /STATUS\n", "chanwatch_bot") == ("status", "")
+    # without a bot token the user session reads ALERT_CHAT: an addressed command is a bot's
+    assert split_command("/status@some_bot", None) is None
+    assert split_command("/status", None) == ("status", "")

@@ -36,12 +36,16 @@ class Command:
 
 
 def split_command(text: str, bot_username: str | None) -> tuple[str, str] | None:
-    """``("subscribe", "kursk")`` from ``/subscribe@my_bot kursk``; ``None`` when not for us."""
+    """``("subscribe", "kursk")`` from ``/subscribe@my_bot kursk``; ``None`` when not for us.
+
+    Without a bot (``bot_username`` None, commands read by the user session) a command
+    addressed to any ``@name`` is for some bot in the chat, never for us.
+    """
     found = _COMMAND.match(text.strip())
     if found is None:
         return None
     name, addressee, args = found[1].lower(), found[2], (found[3] or "").strip()
-    if addressee and bot_username and addressee.lower() != bot_username.lower():
+    if addressee and (bot_username is None or addressee.lower() != bot_username.lower()):
         return None
     return name, args
 
