@@ -24,7 +24,9 @@ REDACTED = "«redacted»"
 MIN_SECRET_CHARS = 6
 # Shapes of credentials worth hiding even when they were not configured here.
 _SHAPES = re.compile(
-    r"\b\d{6,12}:[A-Za-z0-9_-]{30,}"  # a bot token, as @BotFather hands it out
+    # A bot token, as @BotFather hands it out; no word boundary in front, since Bot API URLs
+    # glue it to "bot" (https://api.telegram.org/bot123456789:AA…/sendMessage).
+    r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}"
     r"|\b1[A-Za-z0-9_-]{300,}={0,2}"  # a Telethon StringSession (version 1, base64 auth key)
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")

@@ -73,6 +73,18 @@ def test_unconfigured_credentials_are_still_hidden_by_shape(capture: io.StringIO
     assert output.count(REDACTED) == 2
 
 
+def test_a_token_inside_a_bot_api_url_is_hidden_by_shape(capture: io.StringIO) -> None:
+    configure_logging("INFO", "text", [], stream=capture)
+    token = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+    try:
+        raise ConnectionError(f"POST https://api.telegram.org/bot{token}/sendMessage timed out")
+    except ConnectionError:
+        logging.getLogger("x").exception("notice to the operator failed")
+    output = capture.getvalue()
+    assert token not in output and token.split(":")[1] not in output
+    assert "/sendMessage timed out" in output
+
+
 def test_text_format_is_one_line_with_fields(capture: io.StringIO) -> None:
     log = configure(capture)
     log.info("stored batch", extra=fields(channel="@rybar", n=20, title="Два майора"))
