@@ -88,11 +88,25 @@ async def hits_between(
     rule is named in ``rules`` or its channel carries one of ``tags`` (how ``tag:NAME``
     subscriptions route instant alerts too); ``rules=[]`` with no tags matches nothing.
     """
+    rows = await raw_hits_between(db, since, until, rules=rules, tags=tags)
+    return [digest_row(r) for r in rows]
+
+
+async def raw_hits_between(
+    db: Database,
+    since: datetime,
+    until: datetime,
+    *,
+    rules: Sequence[str] | None = None,
+    tags: Sequence[str] = (),
+) -> list[sqlite3.Row]:
+    """:func:`hits_between` before :func:`digest_row`: a busy week's 10,000 rows take ~80 ms
+    of JSON and dates to turn into ``DigestRow``s, which a caller may do off the event loop."""
     sql, params = period_query(since, until, rules, tags)
-    return [_row(r) for r in await db.fetchall(sql, params)]
+    return await db.fetchall(sql, params)
 
 
-def _row(r: sqlite3.Row) -> DigestRow:
+def digest_row(r: sqlite3.Row) -> DigestRow:
     spans, _ = decode_matched(r["matched"])
     return DigestRow(
         *post_values(r),

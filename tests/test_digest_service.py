@@ -3,6 +3,9 @@ query plan that keeps it fast, and the /digest entry point the bot calls."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Iterable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -185,3 +188,49 @@ def test_fingerprints_start_afresh_past_their_bound_between_digests() -> None:
     prints.add([_hit("Одно сообщение")])
     prints.trim()
     assert prints.texts == 1
+
+
+class _GatedFingerprints(Fingerprints):
+    """Fingerprints that wait, inside the build, for the event loop to open a gate: only a
+    build running off the loop can see it opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.building = threading.Event()
+        self.gate = threading.Event()
+        self.opened: bool | None = None
+
+    def add(self, hits: Iterable[DigestHit]) -> None:
+        if self.opened is None:
+            self.building.set()
+            self.opened = self.gate.wait(timeout=5)  # a deadlock guard, not a timing
+        super().add(hits)
+
+
+async def test_the_digest_is_built_off_the_event_loop(db: Database) -> None:
+    await store_day(db)
+    prints = _GatedFingerprints()
+
+    async def open_gate_once_building() -> None:
+        await asyncio.to_thread(prints.building.wait, 5)
+        prints.gate.set()
+
+    digest, _ = await asyncio.gather(
+        digest_for(db, since=DAY[0], until=DAY[1], rules=None, tz=KYIV, fingerprints=prints),
+        open_gate_once_building(),
+    )
+    assert prints.opened is True
+    assert digest.hits == 5
+
+
+async def test_digests_sharing_fingerprints_in_threads_agree_with_one_alone(db: Database) -> None:
+    await store_day(db)
+    alone = await digest_for(db, since=DAY[0], until=DAY[1], rules=None, tz=KYIV)
+    shared = Fingerprints(max_texts=1)  # every build trims what the other may be reading
+    together = await asyncio.gather(
+        *(
+            digest_for(db, since=DAY[0], until=DAY[1], rules=None, tz=KYIV, fingerprints=shared)
+            for _ in range(8)
+        )
+    )
+    assert all(render_html(d) == render_html(alone) for d in together)

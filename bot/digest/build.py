@@ -23,25 +23,26 @@ def build_digest(
     """Group ``hits`` inside ``period`` by rule and fold each rule's hits into stories.
 
     Rules come most hits first (ties by name); hits outside the period are ignored, so a
-    caller may pass a generous query result.
+    caller may pass a generous query result. Safe to call from any thread.
     """
     options = options or DigestOptions()
     prints = fingerprints if fingerprints is not None else Fingerprints()
-    prints.trim()
     inside = [hit for hit in hits if period.since <= hit.date < period.until]
-    prints.add(inside)
     by_rule: dict[str, list[DigestHit]] = {}
     for hit in inside:
         by_rule.setdefault(hit.rule, []).append(hit)
-    rules = [
-        RuleDigest(
-            rule=rule,
-            hits=len(rule_hits),
-            stories=tuple(fold_stories(rule_hits, prints)),
-            histogram=histogram(rule_hits, period, options.sparkline_buckets),
-        )
-        for rule, rule_hits in by_rule.items()
-    ]
+    with prints.lock:
+        prints.trim()
+        prints.add(inside)
+        rules = [
+            RuleDigest(
+                rule=rule,
+                hits=len(rule_hits),
+                stories=tuple(fold_stories(rule_hits, prints)),
+                histogram=histogram(rule_hits, period, options.sparkline_buckets),
+            )
+            for rule, rule_hits in by_rule.items()
+        ]
     rules.sort(key=lambda r: (-r.hits, r.rule))
     return Digest(period=period, tz=tz, rules=tuple(rules), options=options)
 

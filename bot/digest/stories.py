@@ -42,6 +42,7 @@ post are fingerprinted, so a 10 MB post costs no more than a long one.
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -104,7 +105,9 @@ class Fingerprints:
     Entries are keyed by the fingerprinted text itself, not by the post's id, so an edited
     post is fingerprinted afresh. ``max_texts`` bounds a long-lived instance: ``trim()``
     (called by ``build_digest`` before each digest, never in the middle of one) starts afresh
-    once more texts than that are held, which costs one cold digest.
+    once more texts than that are held, which costs one cold digest. ``lock`` is held by
+    ``build_digest`` for a whole digest: digests are built in worker threads, and a trim in
+    one must not pull signatures from under another.
     """
 
     def __init__(
@@ -113,6 +116,7 @@ class Fingerprints:
         self.num_perm = num_perm
         self.shingle = shingle
         self.max_texts = max_texts
+        self.lock = threading.Lock()
         self._word_ids: dict[str, int] = {}
         self._by_text: dict[str, int | None] = {}
         self._signatures: dict[int, Signature] = {}
