@@ -3,12 +3,14 @@ stops the others."""
 
 from __future__ import annotations
 
+import asyncio
+
 from telethon import errors, functions
 
 from storage import channels
 from storage import state as service_state
 from storage.database import Database
-from tests.faketg import FakeTelegram, forget_flood_waits
+from tests.faketg import FakeTelegram, forget_flood_waits, push
 from tests.faketg.readers import start_reader
 
 Resolve = functions.contacts.ResolveUsernameRequest
@@ -133,4 +135,22 @@ async def test_the_channel_limit_is_reported_clearly(db: Database) -> None:
     assert await h.state("@joined_one") == ("ok", None)
     row = await channels.find(db, ref="@joined_one")
     assert row is not None and row.high_water == 1
+    await h.stop()
+
+
+async def test_a_ban_while_running_fails_the_channel_at_once(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("banned_here", posts=["1"])
+    other = world.add_channel("still_fine", posts=["1"])
+    h = await start_reader(world, db, ["@banned_here", "@still_fine"])
+    await push(h.client, world, world.kick(channel))
+    await push(h.client, world, world.post(other, "2"))  # queued behind the kick
+    for _ in range(1000):  # no sweep is due for an hour: only the update can fail it
+        if h.sink.ids(other.id) == [1, 2]:
+            break
+        await asyncio.sleep(0.005)
+    assert await h.state("@banned_here") == (
+        "failed",
+        "the channel is private or the account was banned from it",
+    )
     await h.stop()

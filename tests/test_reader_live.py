@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from telethon.tl.functions.channels import JoinChannelRequest
+
+from bot.alerts import channel_link
 from storage import channels
 from storage.database import Database
 from tests.faketg import FakeTelegram, push
@@ -102,4 +105,36 @@ async def test_posts_of_unwatched_channels_are_ignored(db: Database) -> None:
     await push(h.client, world, world.post(watched, "signal"))
     await h.reader.sync()
     assert [m.text for b in h.sink.batches for m in b] == ["signal"]
+    await h.stop()
+
+
+async def test_a_renamed_channel_is_followed_and_links_use_its_new_name(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("kursk_news", "Курские новости", posts=["старый"])
+    h = await start_reader(world, db, ["@kursk_news"])
+    await push(h.client, world, world.rename(channel, "kursk_today", "Курск сегодня"))
+    await push(h.client, world, world.post(channel, "войска КНДР в Курской области"))
+    await h.reader.sync()
+    latest = h.sink.batches[-1][-1].channel
+    assert (latest.username, latest.title) == ("kursk_today", "Курск сегодня")
+    world.rename(channel, "kursk_24")  # the UpdateChannel was lost: the post's entity says it
+    await push(h.client, world, world.post(channel, "North Korean troops near Kursk"))
+    await h.reader.sync()
+    last = h.sink.batches[-1][-1]
+    assert channel_link(last.channel, last.message_id) == "https://t.me/kursk_24/3"
+    row = await channels.find(db, ref="@kursk_news")
+    assert row is not None and (row.username, row.title) == ("kursk_24", "Курск сегодня")
+    await h.stop()
+
+
+async def test_a_channel_the_account_left_is_joined_again(db: Database) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("ukr_front", posts=["Удар по Курщині"])
+    h = await start_reader(world, db, ["@ukr_front"])
+    world.post(channel, "пропущено, поки акаунт був поза каналом")
+    await push(h.client, world, world.leave(channel))
+    await h.reader.sync()
+    assert not channel.left and world.count(JoinChannelRequest) == 1
+    assert h.sink.ids(channel.id) == [1, 2]
+    assert await h.state("@ukr_front") == ("ok", None)
     await h.stop()

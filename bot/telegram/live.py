@@ -3,7 +3,8 @@
 A trusted channel's next post is stored straight from the update. A gap (an id above the
 mark plus one), an ``UpdateChannelTooLong`` or an untrusted channel means updates may have
 been missed, so the channel catches up from history instead, which also covers the update in
-hand. Edits of posts already stored are re-ingested; deletions are marked.
+hand. Edits of posts already stored are re-ingested; deletions are marked. The channel as the
+updates describe it comes first (``channel_changes``): a new name, lost access, leaving.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from telethon import types
 
 from bot.telegram.catch_up import catch_up, posts_of, store
+from bot.telegram.channel_changes import entity_of, follow
 from bot.telegram.guard import guarded
 from bot.telegram.reader_context import ReaderContext
 from bot.telegram.watched import Watched, still_waiting
@@ -25,12 +27,16 @@ LIVE_UPDATES = (
     types.UpdateEditChannelMessage,
     types.UpdateDeleteChannelMessages,
     types.UpdateChannelTooLong,
+    types.UpdateChannel,  # renamed, made private, banned from, left
 )
 
 
 def channel_of(update: Any) -> int | None:
     """The Telegram id of the channel an update is about, None if it is not a channel's."""
-    if isinstance(update, types.UpdateDeleteChannelMessages | types.UpdateChannelTooLong):
+    if isinstance(
+        update,
+        types.UpdateDeleteChannelMessages | types.UpdateChannelTooLong | types.UpdateChannel,
+    ):
         return int(update.channel_id)
     peer = getattr(getattr(update, "message", None), "peer_id", None)
     return peer.channel_id if isinstance(peer, types.PeerChannel) else None
@@ -48,6 +54,8 @@ async def apply_live(ctx: ReaderContext, updates: Sequence[Any]) -> None:
 
 
 async def _apply(ctx: ReaderContext, watched: Watched, updates: list[Any]) -> None:
+    entities = {k: v for u in updates for k, v in (getattr(u, "_entities", None) or {}).items()}
+    await follow(ctx, watched, entity_of(watched, entities))
     deleted = [
         i for u in updates if isinstance(u, types.UpdateDeleteChannelMessages) for i in u.messages
     ]
@@ -64,7 +72,6 @@ async def _apply(ctx: ReaderContext, watched: Watched, updates: list[Any]) -> No
     mark = watched.high_water
     edits = [m for i, m in sorted(messages.items()) if i <= mark and i in edited]
     fresh = [m for i, m in sorted(messages.items()) if i > mark]
-    entities = {k: v for u in updates for k, v in (getattr(u, "_entities", None) or {}).items()}
     incoming = posts_of(edits, watched.row, entities)
     if incoming:
         async with ctx.db.transaction():

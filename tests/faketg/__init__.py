@@ -23,7 +23,9 @@ The world:
 - Things that happen, each appended to history and returned as the update Telegram would push
   (with a consistent per-channel pts): ``post``, ``album``, ``edit``, ``delete``;
   ``user_message(user, "/subscribe kursk")`` (a private message to the bot, or ``group=`` a
-  supergroup) and ``callback(user, b"data", msg_id=...)`` for the bot.
+  supergroup) and ``callback(user, b"data", msg_id=...)`` for the bot; ``kick``, ``leave``
+  and ``rename`` of a channel return the ``UpdateChannel`` Telegram pushes for them (a banned
+  channel then comes with updates as ``ChannelForbidden``).
 - ``fail(RequestType, errors.SomeError, times=1, when=predicate, **kwargs)`` queues real RPC
   errors (``FloodWaitError`` takes ``capture=seconds``).
 - ``go_offline()`` drops every connection (``client.disconnected`` completes with

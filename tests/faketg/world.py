@@ -127,6 +127,24 @@ class FakeTelegram:
         self.banned.add(channel.id)
         channel.left = True
 
+    def kick(self, channel: types.Channel) -> types.UpdateChannel:
+        """Banned while connected: Telegram pushes ``UpdateChannel`` with a ChannelForbidden."""
+        self.ban(channel)
+        return types.UpdateChannel(channel.id)
+
+    def leave(self, channel: types.Channel) -> types.UpdateChannel:
+        """The account left (say, in the Telegram app); a public channel stays readable."""
+        channel.left = True
+        return types.UpdateChannel(channel.id)
+
+    def rename(
+        self, channel: types.Channel, username: str | None, title: str | None = None
+    ) -> types.UpdateChannel:
+        """A new username (the old one is free for anyone to take) and maybe a new title."""
+        channel.username = username
+        channel.title = title or channel.title
+        return types.UpdateChannel(channel.id)
+
     @staticmethod
     def access_hash(channel_id: int) -> int:
         return channel_id * 7 + 13
@@ -248,8 +266,16 @@ class FakeTelegram:
             data=data,
         )
 
-    def entities(self) -> tuple[list[types.User], list[types.Channel]]:
-        return [self.me, self.bot, *self.users.values()], list(self.channels.values())
+    def entities(self) -> tuple[list[types.User], list[Any]]:
+        """What an update comes with: each channel as it is now (a copy, as sent over the
+        wire, so a later rename does not reach back into it); a banned one as forbidden."""
+        chats = [
+            types.ChannelForbidden(c.id, c.access_hash, c.title)
+            if c.id in self.banned
+            else copy.copy(c)
+            for c in self.channels.values()
+        ]
+        return [self.me, self.bot, *self.users.values()], chats
 
     # ----------------------------------------------------------------- the network
     def go_offline(self) -> None:
