@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -204,3 +205,24 @@ async def test_binds_loopback_by_default(server: HealthServer) -> None:
     assert server.host == "127.0.0.1"
     assert server._server is not None
     assert server._server.sockets[0].getsockname()[0] == "127.0.0.1"
+
+
+async def test_healthz_answers_while_another_process_holds_the_write_lock(db: Database) -> None:
+    await db.conn.execute("PRAGMA busy_timeout=300")  # the lock gives up sooner than 5 s
+    holder = sqlite3.connect(db.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    server = HealthServer(db, Metrics(), port=0, probe_timeout=0.1)
+    try:
+        await server.start()
+        first, _, body = await get(server.port, "/healthz")
+        assert first == 503 and json.loads(body)["database_writable"] is False
+        # The first probe still waits on the lock and holds the connection's thread: the
+        # next request says so instead of hanging until the lock gives up.
+        second, _, body = await get(server.port, "/healthz")
+        report = json.loads(body)
+        assert second == 503 and report["outbox_depth"] is None
+        assert any("busy" in p for p in report["problems"])
+        await server.close()  # the probe gives up on the lock with nobody waiting for it
+    finally:
+        holder.rollback()
+        holder.close()

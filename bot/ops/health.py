@@ -66,11 +66,14 @@ class _WriteProbe:
 
     Cancelling a task inside ``Database.transaction`` could leave ``BEGIN`` running in the
     connection thread, so a slow probe is waited for with a deadline but left to finish; a
-    second request meanwhile shares the probe in flight instead of queueing another.
+    second request meanwhile shares the probe in flight instead of queueing another. A probe
+    that fails after nobody waits any more is still collected, so it does not end up as
+    asyncio's "exception was never retrieved" traceback in the log.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, timeout: float = PROBE_TIMEOUT_S) -> None:
         self.db = db
+        self.timeout = timeout
         self._task: asyncio.Task[None] | None = None
 
     async def _write(self) -> None:
@@ -79,10 +82,11 @@ class _WriteProbe:
     async def check(self) -> str | None:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._write())
+            self._task.add_done_callback(_collect)
         task = self._task
-        done, _ = await asyncio.wait({task}, timeout=PROBE_TIMEOUT_S)
+        done, _ = await asyncio.wait({task}, timeout=self.timeout)
         if not done:
-            return f"database write probe still waiting after {PROBE_TIMEOUT_S:g} s"
+            return f"database write probe still waiting after {self.timeout:g} s"
         error = task.exception()
         if error is None:
             return None
@@ -94,6 +98,22 @@ class _WriteProbe:
             await asyncio.wait({self._task})
 
 
+def _collect(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+async def _outbox_depth(db: Database, seconds: float) -> tuple[int | None, str | None]:
+    """The outbox depth, or why it is unknown. Bounded: every query shares the one connection
+    thread, which a write probe waiting on another process's lock holds for seconds."""
+    try:
+        return await asyncio.wait_for(stats.outbox_waiting(db), seconds), None
+    except TimeoutError:
+        return None, f"database busy: no answer within {seconds:g} s"
+    except StorageError as error:
+        return None, str(error)
+
+
 async def assess(
     db: Database,
     probe: _WriteProbe,
@@ -103,14 +123,10 @@ async def assess(
     stale_after: timedelta | None,
 ) -> Health:
     problems: list[str] = []
+    # The read first: queued behind a probe blocked on a lock, it would wait out the probe.
+    depth, depth_problem = await _outbox_depth(db, probe.timeout)
     probe_problem = await probe.check()
-    if probe_problem:
-        problems.append(probe_problem)
-    try:
-        depth: int | None = await stats.outbox_waiting(db)
-    except StorageError as error:
-        depth = None
-        problems.append(str(error))
+    problems += [p for p in (probe_problem, depth_problem) if p]
     connected: bool | None = None
     age: float | None = None
     if source is not None:
@@ -168,6 +184,7 @@ class HealthServer:
         host: str = "127.0.0.1",
         stale_after: timedelta | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        probe_timeout: float = PROBE_TIMEOUT_S,
     ) -> None:
         self.db = db
         self.metrics = metrics
@@ -176,7 +193,7 @@ class HealthServer:
         self.stale_after = stale_after
         self._requested_port = port
         self._clock = clock
-        self._probe = _WriteProbe(db)
+        self._probe = _WriteProbe(db, probe_timeout)
         self._server: asyncio.Server | None = None
 
     @property
