@@ -9,6 +9,7 @@ that holds it (a repository function called inside a bigger transaction joins it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sqlite3
@@ -72,6 +73,11 @@ def translate_error(error: sqlite3.Error, path: Path | str) -> StorageError:
         return CorruptDatabaseError(
             f"{path} is not a usable chanwatch database ({text}); restore it from a backup "
             "(chanwatch backup) or move it away to start afresh"
+        )
+    if "unable to open" in text or "readonly" in text:
+        return StorageError(
+            f"database {path}: {text}; the file and its directory must be readable and"
+            " writable by this user (SQLite keeps -wal and -shm files beside it)"
         )
     return StorageError(f"database {path}: {text}")
 
@@ -165,6 +171,11 @@ class Database:
         return int(row[0]) if row else 0
 
     async def close(self) -> None:
+        """Close, after ``PRAGMA optimize``: SQLite's advice for long-lived connections, it
+        refreshes planner statistics only for tables this connection's queries would use
+        them on, and costs little."""
+        with contextlib.suppress(sqlite3.Error):  # read-only, locked or full: close anyway
+            await self.conn.execute("PRAGMA optimize")
         await self.conn.close()
 
 
@@ -216,7 +227,10 @@ async def open_database(path: Path | str, *, migrations: list[Migration] | None 
         _create_private(path)
     except OSError as error:
         raise StorageError(f"cannot create database {path}: {error.strerror}") from error
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as error:
+        raise translate_error(error, path) from error
     conn.row_factory = sqlite3.Row
     try:
         for pragma in (
