@@ -218,3 +218,31 @@ async def test_metrics_count_sent_failed_and_flood_wait_seconds(
     assert sample("chanwatch_messages_sent_total", kind="alert") == 2
     assert sample("chanwatch_send_failures_total", kind="alert") == 1
     assert sample("chanwatch_flood_wait_seconds_total", method="messages.SendMessage") == 7
+
+
+class SleepyClock(FakeClock):
+    """A sleep that lasts as long as asked, in real time: only a stop can cut it short."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await asyncio.Event().wait()
+
+
+async def test_stop_during_a_long_flood_wait_returns_at_once(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    olena = world.add_user("Олена")
+    clock = SleepyClock()
+    await queue(db, clock, olena.id, "one")
+    world.fail(SendMessageRequest, errors.FloodWaitError, capture=3600)
+    deliverer = Deliverer(db, TelethonSender(bot), clock=clock)
+    running = asyncio.create_task(deliverer.run())
+    for _ in range(2000):
+        if clock.sleeps:
+            break
+        await asyncio.sleep(0.001)
+    assert clock.sleeps == [3600]
+    deliverer.stop()
+    await asyncio.wait_for(running, 5)  # an hour's sleep would hang here
+    [row] = await outbox.list_items(db)
+    assert (row.status, row.not_before) == ("pending", clock.now() + timedelta(hours=1))

@@ -69,6 +69,7 @@ class Deliverer:
             group_per_minute / 60, group_per_minute, self.clock.monotonic
         )
         self._wake = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._stopping = False
         self._group_hold = 0.0  # seconds until a group skipped for its limit may send again
 
@@ -79,6 +80,7 @@ class Deliverer:
     def stop(self) -> None:
         """Finish the send in progress, then return from :meth:`run`."""
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
 
     async def run(self) -> None:
@@ -149,7 +151,16 @@ class Deliverer:
             self.db, row.id, error=wait.reason, not_before=until, count_attempt=False
         )
         if not wait.chat_only:
-            await self.clock.sleep(wait.seconds)
+            await self._pause(wait.seconds)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, unless told to stop first: a FloodWait may be hours, a stop must be prompt
+        (the row is already rescheduled for when Telegram allows it)."""
+        sleep = asyncio.ensure_future(self.clock.sleep(seconds))
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        await asyncio.wait({sleep, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sleep, stopped):
+            task.cancel()
 
     async def _give_up_chat(self, row: OutboxItem, reason: str) -> None:
         log.warning("chat gone", extra=fields(chat=row.chat_id, why=reason))
