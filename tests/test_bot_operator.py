@@ -125,3 +125,41 @@ async def test_long_listings_arrive_whole_in_several_messages(bot: BotHarness) -
         # every item arrives, its formatting whole: no tag cut in two, none dropped
         code = [c for r in bot.world.of(SendMessageRequest)[before:] for c in _code_spans(r)]
         assert code == [name.format(n) for n in range(500)]
+
+
+async def test_unwatch_finds_the_channel_by_any_of_its_names(bot: BotHarness) -> None:
+    boss = bot.operator()
+    for ref in ("@kursk_news", "t.me/+AbCdEfGh123", "@svodki"):
+        await bot.say(boss, f"/watch {ref}")
+    for ref, telegram_id, username in (
+        ("@kursk_news", 1500000001, "kursk_24"),  # renamed since it was watched
+        ("t.me/+AbCdEfGh123", 1500000002, None),
+        ("@svodki", 1500000003, "svodki"),
+    ):
+        row = await channels.find(bot.db, ref=ref)
+        assert row is not None
+        await channels.set_resolved(
+            bot.db, row.id, telegram_id=telegram_id, access_hash=1, username=username, title=None
+        )
+    [asked] = await bot.say(boss, "/unwatch -1001500000001")
+    assert "Stop watching" in asked and "/unwatch @kursk_news confirm" in asked
+    for command, ref in (
+        ("/unwatch https://t.me/kursk_24/77 confirm", "@kursk_news"),
+        ("/unwatch https://t.me/c/1500000002/5 confirm", "t.me/+AbCdEfGh123"),
+        ("/unwatch t.me/svodki confirm", "@svodki"),
+    ):
+        [done] = await bot.say(boss, command)
+        assert f"Stopped watching {ref}" in done
+    assert await channels.list_channels(bot.db, watched_only=True) == []
+    [again] = await bot.say(boss, "/unwatch @svodki")
+    assert "not watched" in again
+
+
+async def test_watching_again_says_how_the_channel_is_doing(bot: BotHarness) -> None:
+    boss = bot.operator()
+    await bot.say(boss, "/watch @no_such_channel")
+    row = await channels.find(bot.db, ref="@no_such_channel")
+    assert row is not None
+    await channels.set_state(bot.db, row.id, "failed", detail="no channel has this username")
+    [reply] = await bot.say(boss, "/watch t.me/no_such_channel")
+    assert "its state: failed (no channel has this username)" in reply

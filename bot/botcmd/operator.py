@@ -15,8 +15,10 @@ from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, 
 from bot.pipeline.backtest import run_backtest
 from bot.posts import post_item_html
 from bot.status import collect_status, render_html
-from bot.watchlist import actions, validate
+from bot.telegram.refs import ChannelRefError, parse_channel_ref
+from bot.watchlist import actions
 from storage import audit, channels, rules, search, subscribers
+from storage.models import Channel
 
 RULE_USAGE = (
     "/rule add <name> [!instant] <query>",
@@ -44,7 +46,10 @@ async def watch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
     channel = await actions.watch_channel(ctx.db, actor(message), ref, tags)
     ctx.watchlist_changed()
     tagged = f" with tags {', '.join(channel.tags)}" if channel.tags else ""
-    return [Reply.text(f"Watching {channel.ref}{tagged}; the reader picks it up shortly.")]
+    if channel.state == "pending":
+        return [Reply.text(f"Watching {channel.ref}{tagged}; the reader picks it up shortly.")]
+    detail = f" ({channel.state_detail})" if channel.state_detail else ""
+    return [Reply.text(f"Watching {channel.ref}{tagged}; its state: {channel.state}{detail}.")]
 
 
 def ask(ctx: BotContext, message: Incoming, question: str, command: str) -> Reply:
@@ -57,22 +62,35 @@ def ask(ctx: BotContext, message: Incoming, question: str, command: str) -> Repl
     )
 
 
+async def watched_channel(ctx: BotContext, text: str) -> Channel:
+    """The watched channel ``text`` names in any form: its ref as watched, its id (``-100…``,
+    a ``t.me/c/`` link) once resolved, or its username, current or as watched."""
+    try:
+        ref = parse_channel_ref(text)
+    except ChannelRefError as error:
+        raise CommandError(str(error)) from None
+    found = await channels.find(
+        ctx.db, ref=ref.canonical, telegram_id=ref.telegram_id, username=ref.username
+    )
+    if found is None or not found.watched or found.ref is None:
+        raise CommandError(f"channel {ref.canonical} is not watched")
+    return found
+
+
 async def unwatch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
-    ref, sure = split_confirmation(args)
-    if not ref:
+    text, sure = split_confirmation(args)
+    if not text:
         raise CommandError("Use /unwatch <channel as /channels lists it>")
+    channel = await watched_channel(ctx, text)
+    assert channel.ref is not None
     if not sure:
-        canonical = validate.channel_ref(ref)
-        channel = await channels.find(ctx.db, ref=canonical)
-        if channel is None or not channel.watched:
-            raise CommandError(f"channel {canonical} is not watched")
         posts = await search.channel_post_count(ctx.db, channel.id)
         question = (
             f"Stop watching <b>{html.escape(channel.display_name)}</b>? "
             f"Its {posts} stored posts and their hits stay."
         )
-        return [ask(ctx, message, question, f"/unwatch {canonical} confirm")]
-    channel = await actions.unwatch_channel(ctx.db, actor(message), ref)
+        return [ask(ctx, message, question, f"/unwatch {channel.ref} confirm")]
+    channel = await actions.unwatch_channel(ctx.db, actor(message), channel.ref)
     ctx.watchlist_changed()
     return [Reply.text(f"Stopped watching {channel.ref}. Its stored posts stay.")]
 
