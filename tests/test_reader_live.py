@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telethon.tl.functions.channels import JoinChannelRequest
+from telethon.tl.functions.messages import GetHistoryRequest
 
 from bot.alerts import channel_link
 from storage import channels
@@ -137,4 +138,23 @@ async def test_a_channel_the_account_left_is_joined_again(db: Database) -> None:
     assert not channel.left and world.count(JoinChannelRequest) == 1
     assert h.sink.ids(channel.id) == [1, 2]
     assert await h.state("@ukr_front") == ("ok", None)
+    await h.stop()
+
+
+async def test_service_messages_move_the_mark_without_reaching_the_pipeline(
+    db: Database,
+) -> None:
+    world = FakeTelegram()
+    channel = world.add_channel("kursk_news", posts=["перший"])
+    world.pin(channel, 1)  # while down: in history
+    world.post(channel, "другий")
+    h = await start_reader(world, db, ["@kursk_news"])
+    reads = world.count(GetHistoryRequest)
+    await push(h.client, world, world.pin(channel, 3))  # live
+    await push(h.client, world, world.post(channel, "КНДР у Курській області"))
+    await h.reader.sync()
+    assert h.sink.ids(channel.id) == [1, 3, 5]
+    assert world.count(GetHistoryRequest) == reads  # id 5 after 4 is no gap
+    row = await channels.find(db, ref="@kursk_news")
+    assert row is not None and row.high_water == 5
     await h.stop()

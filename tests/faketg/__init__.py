@@ -21,7 +21,8 @@ The world:
   (``left`` tells whether the user account has joined); ``add_user``; ``add_invite`` /
   ``expire_invite``; ``make_admin(group, user, creator=False)``; ``ban(channel)``.
 - Things that happen, each appended to history and returned as the update Telegram would push
-  (with a consistent per-channel pts): ``post``, ``album``, ``edit``, ``delete``;
+  (with a consistent per-channel pts): ``post``, ``album``, ``pin`` (a service message),
+  ``edit``, ``delete``;
   ``user_message(user, "/subscribe kursk")`` (a private message to the bot, or ``group=`` a
   supergroup) and ``callback(user, b"data", msg_id=...)`` for the bot; ``kick``, ``leave``
   and ``rename`` of a channel return the ``UpdateChannel`` Telegram pushes for them (a banned

@@ -194,6 +194,22 @@ class FakeTelegram:
             channel, lambda pts: types.UpdateNewChannelMessage(message, pts=pts, pts_count=1)
         )
 
+    def pin(self, channel: types.Channel, message_id: int) -> types.UpdateNewChannelMessage:
+        """A service message "pinned a post": it takes the next id but has no text."""
+        history = self.history[channel.id]
+        service = types.MessageService(
+            id=(history[-1].id if history else 0) + 1,
+            peer_id=types.PeerChannel(channel.id),
+            date=self.tick(),
+            action=types.MessageActionPinMessage(),
+            reply_to=types.MessageReplyHeader(reply_to_msg_id=message_id),
+            post=not channel.megagroup,
+        )
+        history.append(service)
+        return self._record(
+            channel, lambda pts: types.UpdateNewChannelMessage(service, pts=pts, pts_count=1)
+        )
+
     def album(
         self, channel: types.Channel, caption: str, size: int, *, grouped_id: int
     ) -> list[types.UpdateNewChannelMessage]:
