@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -35,7 +36,7 @@ from bot.commands import (
     status,
 )
 from bot.commands import run as run_command
-from bot.commands.context import CommandContext
+from bot.commands.context import CommandContext, path_argument
 from bot.errors import ChanwatchError, UsageError
 from bot.ops.files import check_private
 from storage.errors import StorageError
@@ -81,11 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Self-hosted Telegram channel monitor: keyword rules, alerts and digests.",
     )
     parser.add_argument(
-        "--db", type=Path, metavar="PATH", help="database file (overrides DATABASE_PATH)"
+        "--db", type=path_argument, metavar="PATH", help="database file (overrides DATABASE_PATH)"
     )
     parser.add_argument(
         "--env-file",
-        type=Path,
+        type=path_argument,
         metavar="PATH",
         help="settings file to read (default: ./.env if present)",
     )
@@ -152,6 +153,11 @@ def main(
         print("chanwatch: interrupted", file=err)
         return 130
     except BrokenPipeError:
+        # The reader went away (``| head``): not an error. Point stdout at /dev/null so the
+        # interpreter's final flush does not fail again and print a traceback at exit.
+        if out is sys.stdout:
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 

@@ -228,9 +228,12 @@ async def open_database(path: Path | str, *, migrations: list[Migration] | None 
     except OSError as error:
         raise StorageError(f"cannot create database {path}: {error.strerror}") from error
     try:
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        # Open once synchronously: when aiosqlite's own open fails, its worker thread outlives
+        # the event loop and dies with a traceback of its own.
+        sqlite3.connect(path).close()
     except sqlite3.Error as error:
         raise translate_error(error, path) from error
+    conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     try:
         for pragma in (

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.database import BUSY_TIMEOUT_MS, translate_error
-from storage.errors import StorageError
+from storage.errors import CorruptDatabaseError, StorageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,11 @@ def backup(source: Path, target: Path) -> Inspection:
                 dst.execute("PRAGMA journal_mode=DELETE")
                 result = _inspect(dst)
             except sqlite3.Error as error:
-                raise translate_error(error, partial) from error
+                failure = translate_error(error, partial)
+                if isinstance(failure, CorruptDatabaseError):
+                    # The copy carries the source's pages: the damage is in the source.
+                    failure = translate_error(error, source)
+                raise failure from error
             finally:
                 dst.close()
         if not result.intact:

@@ -50,6 +50,7 @@ def test_a_settings_file_others_can_read_is_warned_about(tmp_path: Path) -> None
     env_file = tmp_path / "x.env"
     env_file.write_text("TIMEZONE=Europe/Kyiv\n", encoding="utf-8")
     db = ["--db", str(tmp_path / "demo.db")]
+    assert run([*db, "channels", "add", "@svodki_prigran"])[0] == 0
     env_file.chmod(0o644)
     code, _, err = run(["--env-file", str(env_file), *db, "status"])
     assert code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import sqlite3
 import stat
@@ -11,15 +12,21 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from storage.database import connect
 from storage.errors import StorageError
 from storage.maintenance import backup, inspect
+
+
+async def create_database(path: Path) -> None:
+    async with connect(path):
+        pass
+
 
 POSTS = ["Курськ: колона техніки", "КНДР отправила войска", "North Korean troops near Kursk"]
 
 
 def make_database(path: Path) -> None:
-    code = main(["--db", str(path), "status"], environ={}, stdout=io.StringIO())
-    assert code == 0
+    asyncio.run(create_database(path))
     with sqlite3.connect(path) as conn:
         conn.execute(
             "INSERT INTO channels (id, telegram_id, ref, created_at, updated_at)"

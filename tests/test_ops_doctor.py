@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import sqlite3
 from pathlib import Path
@@ -11,6 +12,13 @@ import pytest
 from bot.cli import main
 from bot.ops.doctor import Check, diagnose
 from bot.ops.files import check_private
+from storage.database import connect
+
+
+async def create_database(path: Path) -> None:
+    async with connect(path):
+        pass
+
 
 API_HASH = "0123456789abcdef0123456789abcdef"
 
@@ -28,7 +36,7 @@ def setup(tmp_path: Path) -> dict[str, str]:
     session.write_bytes(b"")
     session.chmod(0o600)
     database = tmp_path / "data" / "chanwatch.db"
-    assert main(["--db", str(database), "status"], environ={}, stdout=io.StringIO()) == 0
+    asyncio.run(create_database(database))
     return {
         "ENV_FILE": str(env_file),
         "SESSION_PATH": str(tmp_path / "data" / "user"),

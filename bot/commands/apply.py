@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from bot.commands.context import CommandContext
+from bot.commands.context import CommandContext, path_argument
+from bot.errors import UsageError
 from bot.watchlist import read_watchlist
 from bot.watchlist.actions import apply_watchlist
 
@@ -20,16 +20,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             " is applied. Every change goes to the audit log (actor: cli)."
         ),
     )
-    parser.add_argument("file", type=Path, metavar="FILE", help="the watchlist (TOML)")
+    parser.add_argument("file", type=path_argument, metavar="FILE", help="the watchlist (TOML)")
     parser.add_argument(
         "--dry-run", action="store_true", help="print the plan without changing anything"
+    )
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="apply a file with no channels and no rules (it removes every one, and their hits)",
     )
     parser.set_defaults(handler=handle)
 
 
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     desired = read_watchlist(args.file)
-    async with ctx.database() as db:
+    # An empty file is far more often a mistake (a failed save, the wrong file) than a wish to
+    # delete every rule and its hits, which cannot be undone.
+    guard = not (desired.channels or desired.rules or args.allow_empty or args.dry_run)
+    async with ctx.database(create=True) as db:
+        if guard and not (await apply_watchlist(db, desired, "cli", dry_run=True)).empty:
+            raise UsageError(
+                f"{args.file} has no channels and no rules: applying it would remove every"
+                " watched channel and every rule with its hits; pass --allow-empty if you mean it"
+            )
         plan = await apply_watchlist(db, desired, "cli", dry_run=args.dry_run)
     if plan.empty:
         print("Nothing to change: the database already matches the file.", file=ctx.stdout)

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from bot.commands.context import CommandContext
+from bot.commands.context import CommandContext, path_argument
 from bot.errors import UsageError
 from storage.maintenance import backup
 
@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "DATABASE_PATH."
         ),
     )
-    parser.add_argument("path", type=Path, metavar="PATH", help="file to write the copy to")
+    parser.add_argument(
+        "path", type=path_argument, metavar="PATH", help="file to write the copy to"
+    )
     parser.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     parser.set_defaults(handler=handle)
 

@@ -49,7 +49,7 @@ async def handle_list(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 async def handle_add(args: argparse.Namespace, ctx: CommandContext) -> int:
-    async with ctx.database() as db:
+    async with ctx.database(create=True) as db:
         channel = await actions.watch_channel(db, "cli", args.ref, args.tag)
     print(f"Watching {describe(channel)}.", file=ctx.stdout)
     return 0

@@ -6,6 +6,7 @@ their own environment and capture what they print.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,7 +14,16 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings, load_settings
+from bot.errors import ChanwatchError
 from storage.database import Database, connect
+
+
+def path_argument(text: str) -> Path:
+    """The argparse type of every file argument: a NUL byte, which no file name can hold,
+    is refused as a usage error instead of failing deep inside whatever opens the file."""
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file path (it holds a NUL byte)")
+    return Path(text)
 
 
 @dataclass
@@ -35,6 +45,15 @@ class CommandContext:
         )
 
     @asynccontextmanager
-    async def database(self) -> AsyncIterator[Database]:
-        async with connect(self.settings().database_path) as db:
+    async def database(self, *, create: bool = False) -> AsyncIterator[Database]:
+        """The open, upgraded database. Only commands that store something ``create`` it:
+        a mistyped ``--db`` must not make ``status`` or ``hits`` report on a new, empty file
+        (and leave it, and its directories, behind)."""
+        path = self.settings().database_path
+        if not create and not path.exists():
+            raise ChanwatchError(
+                f"no database at {path}: check --db or DATABASE_PATH (apply, replay, rules add,"
+                " channels add and run create it)"
+            )
+        async with connect(path) as db:
             yield db

@@ -17,6 +17,7 @@ from bot.alerts import channel_name
 from bot.commands.context import CommandContext
 from bot.commands.replay import summary_lines
 from bot.digest.service import render_demo_digest
+from bot.errors import UsageError
 from bot.pipeline.replay import replay_export
 from bot.posts import channel_of
 from bot.sample import EXPORT_PATH, SAMPLE_CHANNELS, WATCHLIST_PATH
@@ -36,8 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "demo",
         help="run the pipeline on the bundled sample (no credentials needed)",
         description=(
-            "Create a fresh database under data/demo/, apply the bundled watchlist, replay the"
-            " bundled export through the pipeline and show what matched."
+            "Create a fresh database under data/demo/ (or at --db PATH, which must not exist"
+            " yet), apply the bundled watchlist, replay the bundled export through the pipeline"
+            " and show what matched."
         ),
     )
     parser.set_defaults(handler=handle)
@@ -84,6 +86,12 @@ SECTIONS: tuple[Section, ...] = (load_sample, show_hits, show_digest)
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     ctx.settings()
     path = ctx.database_override or DEFAULT_DEMO_DB
+    if ctx.database_override is not None and path.exists():
+        # The demo starts afresh by deleting its database; --db may name a real one.
+        raise UsageError(
+            f"--db {path} already exists and the demo would delete it; remove it yourself"
+            f" or give a new path (without --db the demo uses {DEFAULT_DEMO_DB})"
+        )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     async with connect(path) as db:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.context import CommandContext
 from bot.digest import render_html, render_json, render_text
-from bot.digest.service import digest_for, parse_moment, require_rules
+from bot.digest.service import DigestError, digest_for, parse_moment, require_rules
 from bot.errors import UsageError
 
 # Between the HTML messages of one digest, so a reader sees where Telegram would split.
@@ -49,12 +49,19 @@ def _zone(name: str) -> ZoneInfo:
         raise UsageError(f"--tz {name}: unknown time zone; use e.g. UTC or Europe/Kyiv") from None
 
 
+def _moment(option: str, text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    try:
+        return parse_moment(text, now, tz)
+    except DigestError as error:
+        raise UsageError(f"{option}: {error}") from None
+
+
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     settings = ctx.settings()
     tz = _zone(args.tz) if args.tz else settings.zone
     now = datetime.now(UTC)
-    since = parse_moment(args.since, now, tz)
-    until = now if args.until is None else parse_moment(args.until, now, tz)
+    since = _moment("--since", args.since, now, tz)
+    until = now if args.until is None else _moment("--until", args.until, now, tz)
     async with ctx.database() as db:
         if args.rule:
             await require_rules(db, args.rule)

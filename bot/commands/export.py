@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from bot.commands.context import CommandContext
+from bot.commands.context import CommandContext, path_argument
 from bot.errors import ChanwatchError
 from bot.watchlist import dump_watchlist
 from bot.watchlist.actions import current_watchlist
@@ -21,17 +21,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             " nothing. Use - to write to standard output."
         ),
     )
-    parser.add_argument("file", metavar="FILE", help="where to write (- for standard output)")
+    parser.add_argument(
+        "file", type=path_argument, metavar="FILE", help="where to write (- for standard output)"
+    )
     parser.set_defaults(handler=handle)
 
 
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     async with ctx.database() as db:
         text = dump_watchlist(await current_watchlist(db))
-    if args.file == "-":
+    if str(args.file) == "-":
         ctx.stdout.write(text)
         return 0
-    target = Path(args.file)
+    target: Path = args.file
     partial = target.with_name(f".{target.name}.partial")
     try:
         partial.write_text(text, encoding="utf-8")

@@ -14,6 +14,7 @@ from bot.durations import DurationError, parse_duration
 from bot.errors import UsageError
 from bot.posts import post_url
 from storage import hits
+from storage.digests import unknown_rules
 from storage.hits import MessageHits
 
 _MD_TEXT = 120
@@ -103,6 +104,10 @@ WRITERS: dict[str, Callable[[list[MessageHits], TextIO], None]] = {
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     since = parse_since(args.since)
     async with ctx.database() as db:
+        if args.rule is not None and await unknown_rules(db, [args.rule]):
+            raise UsageError(
+                f"--rule {args.rule}: no such rule (`chanwatch rules list` names them)"
+            )
         found = await hits.by_message(db, since=since, rule=args.rule)
     WRITERS[args.format](found, ctx.stdout)
     return 0

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.commands.context import CommandContext
+from bot.commands.context import CommandContext, path_argument
 from bot.errors import ChanwatchError
 from bot.matching import RuleSet
 from bot.watchlist.parse import read_watchlist
@@ -34,23 +34,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     parser.add_argument(
-        "--rules", required=True, type=Path, metavar="WATCHLIST", help="watchlist TOML file"
+        "--rules",
+        required=True,
+        type=path_argument,
+        metavar="WATCHLIST",
+        help="watchlist TOML file",
     )
-    parser.add_argument("messages", metavar="MESSAGES", help="JSON-lines file, or - for stdin")
+    parser.add_argument(
+        "messages", type=path_argument, metavar="MESSAGES", help="JSON-lines file, or - for stdin"
+    )
     parser.set_defaults(handler=handle)
 
 
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     ruleset = RuleSet.compile(load_rules(args.rules))
-    if args.messages == "-":
+    if str(args.messages) == "-":
         lines: Iterable[bytes | str] = _stdin_lines(ctx.stdin)
         match_lines(ruleset, lines, ctx.stdout, ctx.stderr)
         return 0
     try:
-        with open(args.messages, "rb") as stream:
-            match_lines(ruleset, stream, ctx.stdout, ctx.stderr)
+        stream = open(args.messages, "rb")  # noqa: SIM115 - only the open is an input error
     except OSError as exc:
         raise ChanwatchError(f"cannot read {args.messages}: {exc.strerror}") from None
+    with stream:
+        match_lines(ruleset, stream, ctx.stdout, ctx.stderr)
     return 0
 
 
@@ -85,7 +92,9 @@ def _message(raw: bytes | str) -> tuple[Any, str] | None:
     try:
         item = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg})") from None
+        # Some of json's messages end in "at", expecting the position to follow.
+        reason = exc.msg.removesuffix(" at")
+        raise ValueError(f"not valid JSON ({reason} at column {exc.colno})") from None
     if not isinstance(item, dict):
         raise ValueError('expected an object like {"id": 1, "text": "..."}')
     if "id" not in item:

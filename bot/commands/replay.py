@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TextIO
 
 from tqdm import tqdm
 
-from bot.commands.context import CommandContext
+from bot.commands.context import CommandContext, path_argument
 from bot.errors import ExportError, UsageError
 from bot.pipeline.replay import DEFAULT_BATCH, Progress, ReplaySummary, replay_export
 
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             " history is matched but sends no instant alerts."
         ),
     )
-    parser.add_argument("export", type=Path, metavar="EXPORT.json", help="the export file")
+    parser.add_argument("export", type=path_argument, metavar="EXPORT.json", help="the export file")
     parser.add_argument(
         "--batch",
         type=int,
@@ -89,6 +89,11 @@ def summary_lines(summary: ReplaySummary) -> list[str]:
     return lines
 
 
+def _committed(summary: ReplaySummary) -> int:
+    """Messages a replay stopped midway has kept in the database (whole batches)."""
+    return summary.stored + summary.updated + summary.unchanged
+
+
 def _reasons(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda i: -i[1]))
 
@@ -97,17 +102,26 @@ async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.batch < 1:
         raise UsageError("--batch must be at least 1")
     summary = ReplaySummary()
-    async with ctx.database() as db:
+    async with ctx.database(create=True) as db:
         with progress_reporter(ctx.stderr) as progress:
             try:
                 await replay_export(
                     db, args.export, summary=summary, batch_size=args.batch, progress=progress
                 )
             except ExportError as error:
+                if not _committed(summary):
+                    raise
                 raise ExportError(
-                    f"{error} — kept the {summary.stored} message(s) stored before it;"
+                    f"{error} — kept the {_committed(summary)} message(s) stored before it;"
                     " replaying the repaired file completes the job"
                 ) from None
+            except (KeyboardInterrupt, asyncio.CancelledError):
+                print(
+                    f"replay: stopped after storing {_committed(summary)} message(s);"
+                    " run it again to complete (nothing is stored twice)",
+                    file=ctx.stderr,
+                )
+                raise
     for line in summary_lines(summary):
         print(line, file=ctx.stdout)
     return 0

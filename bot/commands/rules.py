@@ -74,7 +74,7 @@ async def handle_list(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 async def handle_add(args: argparse.Namespace, ctx: CommandContext) -> int:
-    async with ctx.database() as db:
+    async with ctx.database(create=True) as db:
         rule = await actions.add_rule(
             db, "cli", args.name, args.query, args.priority, args.channel, args.paused
         )

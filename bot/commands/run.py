@@ -39,7 +39,7 @@ async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     configure_logging(settings.log_level, settings.log_format, settings.secrets(), ctx.stderr)
     clients = await connect_clients(settings)
     try:
-        async with ctx.database() as db:
+        async with ctx.database(create=True) as db:
             await until_signalled(Service(settings, db, clients))
     finally:
         await disconnect(clients)

@@ -62,7 +62,10 @@ def parse_moment(text: str, now: datetime, tz: ZoneInfo) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise DigestError(f"{text.strip()!r} is too far in the past or future") from None
 
 
 def make_period(since: datetime, until: datetime) -> Period:

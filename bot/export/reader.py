@@ -142,7 +142,7 @@ class ExportReader:
                 raise self._malformed(exc) from None
 
     def _malformed(self, exc: Exception) -> ExportError:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = _first_line(exc)
         chat = self._chat
         if chat is None:
             where = "before any chat"
@@ -229,6 +229,15 @@ class ExportReader:
         else:
             self.read += 1
             yield result
+
+
+def _first_line(exc: Exception) -> str:
+    """The parser's own words, one line: yajl's C backend gives bytes that quote the damaged
+    input after a newline, and that input may be binary garbage."""
+    raw = exc.args[0] if len(exc.args) == 1 else str(exc)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    lines = text.strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _build_value(events: Iterator[tuple[str, str, Any]], event: str, value: object) -> object:
