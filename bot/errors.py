@@ -52,13 +52,13 @@ class RuleError(ChanwatchError):
 
 
 class WatchlistError(ChanwatchError):
-    """Every problem found in a watchlist file, each with its location; nothing was applied."""
+    """Every problem found in a watchlist file, each with its location; nothing was changed."""
 
     def __init__(self, path: str, problems: Sequence[str]) -> None:
         self.path = path
         self.problems = list(problems)
         lines = "\n".join(f"  {path}: {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in {path}, nothing applied:\n{lines}")
+        super().__init__(f"{len(self.problems)} problem(s) in {path}, nothing was changed:\n{lines}")
 
 
 class ExportError(ChanwatchError):

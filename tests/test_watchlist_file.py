@@ -75,7 +75,7 @@ def test_every_kind_of_problem_is_reported_together_with_its_location() -> None:
         " letter; links look like t.me/name or t.me/+hash",
     ]
     message = str(caught.value)
-    assert message.startswith("7 problem(s) in watchlist.toml, nothing applied:")
+    assert message.startswith("7 problem(s) in watchlist.toml, nothing was changed:")
 
 
 def test_a_toml_syntax_error_names_its_line() -> None:
@@ -138,7 +138,7 @@ def test_cli_apply_refuses_a_bad_file_and_changes_nothing(tmp_path: Path) -> Non
     assert code == 0 and out.endswith("Dry run: nothing was changed.\n")
     code, out, err = run_cli(["--db", str(db), "apply", str(bad)])
     assert code == 1 and out == ""
-    assert err.startswith(f"chanwatch: error: 7 problem(s) in {bad}, nothing applied:")
+    assert err.startswith(f"chanwatch: error: 7 problem(s) in {bad}, nothing was changed:")
     code, out, _ = run_cli(["--db", str(db), "rules", "list"])
     assert out.startswith("No rules yet")
     assert run_cli(["--db", str(db), "apply", str(good)])[0] == 0
