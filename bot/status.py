@@ -131,7 +131,9 @@ def _channel_detail(report: StatusReport, channel: Channel) -> str:
 def _last_post(report: StatusReport, channel: Channel) -> str:
     if channel.last_post_at is None:
         return "no posts stored"
-    return f"last post {format_age(report.now - channel.last_post_at)} ago, id {channel.high_water}"
+    age = f"last post {format_age(report.now - channel.last_post_at)} ago"
+    # The mark is the reader's; a channel known only from replayed exports has none yet.
+    return f"{age}, read up to id {channel.high_water}" if channel.high_water else age
 
 
 def _summary_counts(report: StatusReport) -> str:

@@ -111,7 +111,7 @@ async def test_filled_database(db: Database) -> None:
     assert "-100777 Newsroom <desk>: bot was removed from the group" in text
     assert "Last error:  2026-11-25 13:00 EET FloodWait on GetHistory for 17 s" in text
     full = render_text(report, all_channels=True)
-    assert "@rybar  ok; last post 3 min ago, id 5120" in full
+    assert "@rybar  ok; last post 3 min ago, read up to id 5120" in full
 
 
 async def test_hits_today_follow_the_time_zone(db: Database) -> None:
