@@ -19,6 +19,10 @@ _COLUMNS = (
 )
 
 
+# A row watching should try again: failed, or waiting with the wait over (``?`` is now).
+_RETRYABLE = "(state = 'failed' OR (state = 'waiting' AND COALESCE(wait_until, 0) <= ?))"
+
+
 def _row(r: sqlite3.Row) -> Channel:
     return Channel(
         id=r["id"],
@@ -101,7 +105,12 @@ async def watch(
     telegram_id: int | None = None,
     tags: Iterable[str] = (),
 ) -> Channel:
-    """Mark a channel watched under ``ref``, adopting a row already seen in an export."""
+    """Mark a channel watched under ``ref``, adopting a row already seen in an export.
+
+    Watching a channel that failed (or whose FloodWait is over) sets it back to ``pending``,
+    so the reader tries it again: failures are definite answers about the channel (no such
+    username, invite expired, banned) and are retried only when the operator asks.
+    """
     async with db.transaction():
         known = await find(db, ref=ref, telegram_id=telegram_id, username=username)
         now = now_ts()
@@ -114,8 +123,12 @@ async def watch(
         else:
             channel_id = known.id
             await db.execute(
-                "UPDATE channels SET ref = ?, watched = 1, updated_at = ? WHERE id = ?",
-                (ref, now, channel_id),
+                f"UPDATE channels SET ref = ?, watched = 1, updated_at = ?, "
+                f" state = CASE WHEN {_RETRYABLE} THEN 'pending' ELSE state END, "
+                f" state_detail = CASE WHEN {_RETRYABLE} THEN NULL ELSE state_detail END, "
+                f" wait_until = CASE WHEN {_RETRYABLE} THEN NULL ELSE wait_until END "
+                "WHERE id = ?",
+                (ref, now, now, now, now, channel_id),
             )
         if tags:
             await set_tags(db, channel_id, tags)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from telethon.tl.functions.messages import SendMessageRequest
 from telethon.tl.types import MessageEntityCode
@@ -155,11 +155,21 @@ async def test_unwatch_finds_the_channel_by_any_of_its_names(bot: BotHarness) ->
     assert "not watched" in again
 
 
-async def test_watching_again_says_how_the_channel_is_doing(bot: BotHarness) -> None:
+async def test_watching_again_retries_a_failed_channel_and_says_how_a_waiting_one_is_doing(
+    bot: BotHarness,
+) -> None:
     boss = bot.operator()
     await bot.say(boss, "/watch @no_such_channel")
-    row = await channels.find(bot.db, ref="@no_such_channel")
-    assert row is not None
-    await channels.set_state(bot.db, row.id, "failed", detail="no channel has this username")
-    [reply] = await bot.say(boss, "/watch t.me/no_such_channel")
-    assert "its state: failed (no channel has this username)" in reply
+    await bot.say(boss, "/watch @slow_channel")
+    failed = await channels.find(bot.db, ref="@no_such_channel")
+    slow = await channels.find(bot.db, ref="@slow_channel")
+    assert failed is not None and slow is not None
+    await channels.set_state(bot.db, failed.id, "failed", detail="no channel has this username")
+    until = datetime.now(UTC) + timedelta(hours=2)  # storage compares with the real clock
+    await channels.set_state(bot.db, slow.id, "waiting", detail="FloodWait", wait_until=until)
+    [retried] = await bot.say(boss, "/watch t.me/no_such_channel")
+    assert "the reader picks it up shortly" in retried
+    again = await channels.find(bot.db, ref="@no_such_channel")
+    assert again is not None and (again.state, again.state_detail) == ("pending", None)
+    [waiting] = await bot.say(boss, "/watch @slow_channel")
+    assert "its state: waiting (FloodWait)" in waiting

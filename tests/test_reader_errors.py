@@ -7,6 +7,7 @@ import asyncio
 
 from telethon import errors, functions
 
+from bot.watchlist import actions
 from storage import channels
 from storage import state as service_state
 from storage.database import Database
@@ -153,4 +154,20 @@ async def test_a_ban_while_running_fails_the_channel_at_once(db: Database) -> No
         "failed",
         "the channel is private or the account was banned from it",
     )
+    await h.stop()
+
+
+async def test_watching_a_failed_channel_again_makes_the_reader_retry_it(db: Database) -> None:
+    world = FakeTelegram()
+    h = await start_reader(world, db, ["@kursk_later"])
+    assert await h.state("@kursk_later") == ("failed", "no channel has this username")
+    channel = world.add_channel("kursk_later", posts=["Курськ: перший пост"])
+    await h.reader.sync()  # a definite failure is not retried by the sweep
+    assert (await h.state("@kursk_later"))[0] == "failed"
+    await actions.unwatch_channel(db, "cli", "@kursk_later")
+    await h.reader.sync()
+    await actions.watch_channel(db, "cli", "t.me/kursk_later")
+    await h.reader.sync()
+    assert await h.state("@kursk_later") == ("ok", None)
+    assert h.sink.ids(channel.id) == [1]
     await h.stop()

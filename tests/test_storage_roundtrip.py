@@ -73,6 +73,25 @@ async def test_channel_state_and_high_water(db: Database) -> None:
         await channels.unwatch(db, "t.me/+AbCdEf123")
 
 
+async def test_watching_again_retries_a_failed_channel_or_an_expired_wait(db: Database) -> None:
+    failed = await channels.watch(db, "@kursk_later")
+    await channels.set_state(db, failed.id, "failed", detail="no channel has this username")
+    over = await channels.watch(db, "@sumy_news")
+    await channels.set_state(
+        db, over.id, "waiting", detail="FloodWait", wait_until=datetime(2020, 1, 1, tzinfo=UTC)
+    )
+    later = datetime(2999, 1, 1, tzinfo=UTC)
+    parked = await channels.watch(db, "@svodki")
+    await channels.set_state(db, parked.id, "waiting", detail="FloodWait", wait_until=later)
+    fine = await channels.watch(db, "@ukr_front")
+    await channels.set_state(db, fine.id, "ok")
+    await channels.unwatch(db, "@kursk_later")
+    again = [await channels.watch(db, ref) for ref in ("@kursk_later", "@sumy_news")]
+    assert [(c.state, c.state_detail, c.wait_until) for c in again] == [("pending", None, None)] * 2
+    kept = [await channels.watch(db, ref) for ref in ("@svodki", "@ukr_front")]
+    assert [(c.state, c.wait_until) for c in kept] == [("waiting", later), ("ok", None)]
+
+
 async def test_audit_and_state(db: Database) -> None:
     await audit.record(db, "cli", "rule.add", name="kursk", query="Курск")
     await state.put(db, "last_error", "boom")
