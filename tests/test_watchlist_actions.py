@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+from pathlib import Path
+
 import pytest
 
+from bot.cli import main
 from bot.watchlist import actions
 from bot.watchlist.validate import InvalidField
-from storage import audit
-from storage.database import Database
+from storage import audit, channels
+from storage.database import Database, open_database
 from storage.errors import ConflictError, NotFoundError
 
 
@@ -61,3 +66,38 @@ async def test_channels_are_watched_by_canonical_reference(db: Database) -> None
         await actions.tag_channel(db, "cli", "@sumy_news", ["ua"])
     with pytest.raises(InvalidField):
         await actions.unwatch_channel(db, "cli", "not a channel!")
+
+
+async def _resolve(path: Path, ref: str, telegram_id: int, username: str | None) -> None:
+    """What the reader stores once it resolved the channel (a rename included)."""
+    db = await open_database(path)
+    try:
+        row = await channels.find(db, ref=ref)
+        assert row is not None
+        await channels.set_resolved(
+            db, row.id, telegram_id=telegram_id, access_hash=1, username=username, title=None
+        )
+    finally:
+        await db.close()
+
+
+def test_the_cli_finds_a_channel_by_any_of_its_names_as_the_bot_does(tmp_path: Path) -> None:
+    path = tmp_path / "chanwatch.db"
+
+    def cli(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["--db", str(path), *argv], environ={}, stdout=out, stderr=err)
+        return code, out.getvalue(), err.getvalue()
+
+    for ref in ("@kursk_news", "t.me/+AbCdEfGh123"):
+        assert cli("channels", "add", ref)[0] == 0
+    asyncio.run(_resolve(path, "@kursk_news", 1500000001, "kursk_24"))  # renamed since
+    asyncio.run(_resolve(path, "t.me/+AbCdEfGh123", 1500000002, None))
+    code, out, _ = cli("channels", "tag", "https://t.me/kursk_24/77", "mil")
+    assert code == 0 and "@kursk_news" in out and "[mil]" in out
+    code, out, _ = cli("channels", "remove", "https://t.me/c/1500000002/5")
+    assert code == 0 and "Stopped watching t.me/+AbCdEfGh123" in out
+    code, out, _ = cli("channels", "remove", "-1001500000001")
+    assert code == 0 and "Stopped watching @kursk_news" in out
+    code, _, err = cli("channels", "remove", "@kursk_24")
+    assert code == 1 and err.strip() == "chanwatch: error: channel @kursk_24 is not watched"

@@ -15,10 +15,8 @@ from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, 
 from bot.pipeline.backtest import run_backtest
 from bot.posts import post_item_html
 from bot.status import collect_status, render_html
-from bot.telegram.refs import ChannelRefError, parse_channel_ref
 from bot.watchlist import actions
-from storage import audit, channels, rules, search, subscribers
-from storage.models import Channel
+from storage import audit, rules, search, subscribers
 
 RULE_USAGE = (
     "/rule add <name> [!instant] <query>",
@@ -62,26 +60,11 @@ def ask(ctx: BotContext, message: Incoming, question: str, command: str) -> Repl
     )
 
 
-async def watched_channel(ctx: BotContext, text: str) -> Channel:
-    """The watched channel ``text`` names in any form: its ref as watched, its id (``-100…``,
-    a ``t.me/c/`` link) once resolved, or its username, current or as watched."""
-    try:
-        ref = parse_channel_ref(text)
-    except ChannelRefError as error:
-        raise CommandError(str(error)) from None
-    found = await channels.find(
-        ctx.db, ref=ref.canonical, telegram_id=ref.telegram_id, username=ref.username
-    )
-    if found is None or not found.watched or found.ref is None:
-        raise CommandError(f"channel {ref.canonical} is not watched")
-    return found
-
-
 async def unwatch(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
     text, sure = split_confirmation(args)
     if not text:
         raise CommandError("Use /unwatch <channel as /channels lists it>")
-    channel = await watched_channel(ctx, text)
+    channel = await actions.watched_channel(ctx.db, text)
     assert channel.ref is not None
     if not sure:
         posts = await search.channel_post_count(ctx.db, channel.id)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.telegram.refs import parse_channel_ref
+from bot.telegram.refs import ChannelRefError, parse_channel_ref
 from bot.watchlist import validate
 from bot.watchlist.model import ChannelSpec, RuleSpec, Watchlist
 from bot.watchlist.plan import Plan, plan_changes
+from bot.watchlist.validate import InvalidField
 from storage import audit, channels, rules
 from storage.database import Database
 from storage.errors import NotFoundError
@@ -114,25 +115,42 @@ async def watch_channel(db: Database, actor: str, ref: str, tags: Sequence[str] 
     return channel
 
 
+async def watched_channel(db: Database, text: str) -> Channel:
+    """The watched channel ``text`` names in any form: its ref as watched, its id (``-100…``,
+    a ``t.me/c/`` link) once resolved, or its username, current or as watched.
+
+    Operators copy a channel's name from wherever they see it (a post link, ``/status``, the
+    app after a rename); the CLI and the bot accept the same names through this one lookup.
+    """
+    try:
+        ref = parse_channel_ref(text)
+    except ChannelRefError as error:
+        raise InvalidField(f"bad channel reference: {error}") from None
+    found = await channels.find(
+        db, ref=ref.canonical, telegram_id=ref.telegram_id, username=ref.username
+    )
+    if found is None or not found.watched or found.ref is None:
+        raise NotFoundError(f"channel {ref.canonical} is not watched")
+    return found
+
+
 async def unwatch_channel(db: Database, actor: str, ref: str) -> Channel:
     """Stop watching; its stored posts and hits stay."""
-    canonical = validate.channel_ref(ref)
     async with db.transaction():
-        channel = await channels.unwatch(db, canonical)
-        await audit.record(db, actor, "channel.unwatch", ref=canonical)
+        known = await watched_channel(db, ref)
+        assert known.ref is not None
+        channel = await channels.unwatch(db, known.ref)
+        await audit.record(db, actor, "channel.unwatch", ref=known.ref)
     return channel
 
 
 async def tag_channel(db: Database, actor: str, ref: str, tags: Sequence[str]) -> Channel:
     """Replace a watched channel's tags (an empty list removes them all)."""
-    canonical = validate.channel_ref(ref)
     clean = sorted({validate.tag(t) for t in tags})
     async with db.transaction():
-        channel = await channels.find(db, ref=canonical)
-        if channel is None or not channel.watched:
-            raise NotFoundError(f"channel {canonical} is not watched")
+        channel = await watched_channel(db, ref)
         await channels.set_tags(db, channel.id, clean)
-        await audit.record(db, actor, "channel.tag", ref=canonical, tags=clean)
+        await audit.record(db, actor, "channel.tag", ref=channel.ref, tags=clean)
         return await channels.get(db, channel.id)
 
 
