@@ -6,6 +6,7 @@ from telethon.tl.functions.channels import JoinChannelRequest
 from telethon.tl.functions.messages import GetHistoryRequest
 
 from bot.alerts import channel_link
+from bot.watchlist import actions
 from storage import channels
 from storage.database import Database
 from tests.faketg import FakeTelegram, push
@@ -158,3 +159,34 @@ async def test_service_messages_move_the_mark_without_reaching_the_pipeline(
     row = await channels.find(db, ref="@kursk_news")
     assert row is not None and row.high_water == 5
     await h.stop()
+
+
+async def test_channels_left_while_the_reader_was_down_are_joined_again(db: Database) -> None:
+    world = FakeTelegram()
+    public = world.add_channel("ukr_front", posts=["Удар по Курщині"])
+    private = world.add_channel(None, "Закрытый канал", joined=False, posts=["секрет"])
+    world.add_invite(private, "AbCdEfGh123")
+    fine = world.add_channel("osint_en", posts=["Kursk: first"])
+    refs = ["@ukr_front", "t.me/+AbCdEfGh123", "@osint_en"]
+    h = await start_reader(world, db, refs)
+    await h.stop()
+    world.leave(public)  # in the app, while chanwatch was down: no update will ever say so
+    world.leave(private)
+    world.post(public, "пропущено, поки акаунт був поза каналом")
+    world.post(fine, "Kursk: second")
+    again = await start_reader(world, db, refs)
+    assert not public.left and world.count(JoinChannelRequest) == 1
+    assert again.sink.ids(public.id) == [2]
+    assert await again.state("@ukr_front") == ("ok", None)
+    assert await again.state("t.me/+AbCdEfGh123") == (
+        "failed",
+        "the account left this invite-only channel: watch it again with a valid invite link",
+    )
+    assert again.sink.ids(fine.id) == [2]
+    await push(again.client, world, world.post(public, "наживо знову"))
+    await again.reader.sync()
+    assert again.sink.ids(public.id) == [2, 3]
+    await actions.watch_channel(db, "cli", "t.me/+AbCdEfGh123")  # the operator's answer
+    await again.reader.sync()
+    assert await again.state("t.me/+AbCdEfGh123") == ("ok", None) and not private.left
+    await again.stop()

@@ -9,12 +9,14 @@ nothing but the id when the channel changes or the account's membership does. So
 - a ``ChannelForbidden`` means the account was banned or the channel made private: the channel
   fails now, not at the next sweep;
 - ``left`` means the account is no longer a member (left in the app, say), so no live updates
-  would come: the reader joins again with the access it has, then catches up.
+  would come: the reader joins again with the access it has, then catches up. The sweep does
+  the same for a channel left while the reader was down (no update says so then).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,9 @@ from bot.telegram.watched import Watched
 from storage import channels
 
 LOST_ACCESS = "the channel is private or the account was banned from it"
+LEFT_PRIVATE = "the account left this invite-only channel: watch it again with a valid invite link"
+
+log = logging.getLogger(__name__)
 
 
 def entity_of(watched: Watched, entities: Mapping[int, Any]) -> Any:
@@ -55,10 +60,22 @@ async def follow(ctx: ReaderContext, watched: Watched, entity: Any) -> None:
         )
         watched.row = await channels.get(ctx.db, row.id)
     if entity.left and row.access_hash is not None:
-        with contextlib.suppress(errors.UserAlreadyParticipantError):
-            await ctx.client(
-                functions.channels.JoinChannelRequest(
-                    types.InputChannel(row.telegram_id, row.access_hash)
-                )
+        await rejoin(ctx, watched)
+
+
+async def rejoin(ctx: ReaderContext, watched: Watched) -> None:
+    """Join a channel the account left, with the access it has, and distrust it until the
+    next catch-up. A public channel takes anyone back; an invite-only one needs an invite,
+    which only the operator can give, so it fails in words saying so."""
+    row = watched.row
+    assert row.telegram_id is not None and row.access_hash is not None
+    if row.username is None:
+        raise ChannelUnavailable(LEFT_PRIVATE)
+    log.info("%s: the account is no longer in the channel; joining again", row.display_name)
+    with contextlib.suppress(errors.UserAlreadyParticipantError):
+        await ctx.client(
+            functions.channels.JoinChannelRequest(
+                types.InputChannel(row.telegram_id, row.access_hash)
             )
-        watched.trusted = False
+        )
+    watched.trusted = False

@@ -16,6 +16,7 @@ from telethon import errors
 
 from bot.telegram import history
 from bot.telegram.catch_up import catch_up
+from bot.telegram.channel_changes import rejoin
 from bot.telegram.channel_status import caught_up, mark_ok, set_state
 from bot.telegram.failures import ChannelUnavailable
 from bot.telegram.guard import count_flood, guarded
@@ -55,6 +56,10 @@ class Syncer:
         tops = await self._tops(ready)
         for watched in ready:
             top = tops.get(watched.row.telegram_id or 0) if tops is not None else None
+            if tops is not None and top is None:
+                # No dialog: the account left (while the reader was down, or no update said so).
+                await guarded(ctx, watched, self._rejoin)
+                continue
             if top is not None and watched.high_water and top <= watched.high_water:
                 caught_up(ctx, watched)
                 await mark_ok(ctx, watched)
@@ -83,6 +88,10 @@ class Syncer:
             except errors.RPCError as error:
                 log.info("batched dialog check failed (%s); reading channels one by one", error)
                 return None
+
+    async def _rejoin(self, watched: Watched) -> None:
+        await rejoin(self._ctx, watched)
+        await catch_up(self._ctx, watched)
 
     async def _resolve(self, watched: Watched) -> None:
         """Resolve and join; a long FloodWait on resolving pauses every resolution, not one."""

@@ -26,7 +26,9 @@ The world:
   ``user_message(user, "/subscribe kursk")`` (a private message to the bot, or ``group=`` a
   supergroup) and ``callback(user, b"data", msg_id=...)`` for the bot; ``kick``, ``leave``
   and ``rename`` of a channel return the ``UpdateChannel`` Telegram pushes for them (a banned
-  channel then comes with updates as ``ChannelForbidden``).
+  channel then comes with updates as ``ChannelForbidden``). A left channel has no dialog in
+  ``GetPeerDialogs``; ``JoinChannel`` takes the account back into a public channel only (an
+  invite-only one answers ``ChannelPrivateError``: it needs its invite).
 - ``fail(RequestType, errors.SomeError, times=1, when=predicate, **kwargs)`` queues real RPC
   errors (``FloodWaitError`` takes ``capture=seconds``).
 - ``go_offline()`` drops every connection (``client.disconnected`` completes with

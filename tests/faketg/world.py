@@ -588,7 +588,10 @@ def _get_peer_dialogs(w: FakeTelegram, r: Any, a: types.User) -> types.messages.
 
 
 def _join_channel(w: FakeTelegram, r: Any, a: types.User) -> types.Updates:
-    return w._join(w.channel_for(r.channel, r), r)
+    channel = w.channel_for(r.channel, r)
+    if channel.username is None and channel.left:
+        raise errors.ChannelPrivateError(request=r)  # an invite-only channel needs its invite
+    return w._join(channel, r)
 
 
 def _check_chat_invite(w: FakeTelegram, r: Any, a: types.User) -> Any:
