@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from telethon import TelegramClient, errors, types
 from telethon.tl.functions.messages import SendMessageRequest
 
 from bot.ops.metrics import Metrics
-from bot.telegram.deliverer import Deliverer
+from bot.status import collect_status, render_html
+from bot.telegram.deliverer import MAX_BACKOFF_S, Deliverer
 from bot.telegram.sender import TelethonSender
 from storage import outbox, subscribers
 from storage.database import Database
@@ -246,3 +249,81 @@ async def test_stop_during_a_long_flood_wait_returns_at_once(
     await asyncio.wait_for(running, 5)  # an hour's sleep would hang here
     [row] = await outbox.list_items(db)
     assert (row.status, row.not_before) == ("pending", clock.now() + timedelta(hours=1))
+
+
+async def test_a_sending_limit_pauses_all_sending_and_shows_in_status(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    olena, taras = world.add_user("Олена"), world.add_user("Тарас")
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "КНДР під Курськом")
+    await queue(db, clock, taras.id, "North Korean troops near Kursk")
+    world.fail(SendMessageRequest, errors.PeerFloodError, times=2)
+    deliverer = Deliverer(db, TelethonSender(bot), clock=clock)
+    await deliverer.deliver_due()
+    assert clock.sleeps == [600, 1200]  # every chat waits, longer while the limit lasts
+    assert world.count(SendMessageRequest) == 2  # one try per pause, not eight per message
+    report = render_html(await collect_status(db, clock.now(), zone=ZoneInfo("Europe/Kyiv")))
+    assert "limited this account for sending" in report and "paused for 20 min" in report
+    await drain(deliverer)
+    assert texts_to(world, olena.id) == ["КНДР під Курськом"]
+    assert texts_to(world, taras.id) == ["North Korean troops near Kursk"]
+    assert [r.attempts for r in await outbox.list_items(db)] == [1, 1]  # the limit was no try
+    world.fail(SendMessageRequest, errors.PeerFloodError)
+    await queue(db, clock, olena.id, "Суджа")
+    await drain(deliverer)
+    assert clock.sleeps[-1] == 600  # a message got through since: the pause starts over
+
+
+class _BreaksOn:
+    """A sender with a bug that only one message brings out."""
+
+    def __init__(self, inner: TelethonSender, poison: str) -> None:
+        self.inner, self.poison = inner, poison
+
+    async def send(self, chat_id: int, html: str) -> int:
+        if html == self.poison:
+            raise TypeError("'NoneType' object is not subscriptable")
+        return await self.inner.send(chat_id, html)
+
+
+async def test_an_unforeseen_error_is_retried_then_fails_its_row_and_delivery_goes_on(
+    db: Database, world: FakeTelegram, bot: TelegramClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    olena, taras = world.add_user("Олена"), world.add_user("Тарас")
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "секретний пост")
+    await queue(db, clock, taras.id, "Kursk", "Sudzha")
+    sender = _BreaksOn(TelethonSender(bot), "секретний пост")
+    deliverer = Deliverer(db, sender, clock=clock, max_attempts=3)
+    with caplog.at_level(logging.INFO, logger="bot.telegram.deliverer"):
+        for _ in range(3):
+            await drain(deliverer)
+            clock.advance(MAX_BACKOFF_S)
+    assert texts_to(world, taras.id) == ["Kursk", "Sudzha"]
+    [row] = await outbox.list_items(db, chat_id=olena.id)
+    assert row.status == "failed" and row.last_error == "unexpected TypeError (after 3 attempts)"
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert [r.levelno for r in tracebacks] == [logging.WARNING]  # once, not on every try
+    assert "секретний" not in caplog.text
+
+
+async def test_a_bad_row_never_stops_the_deliverer(
+    db: Database, world: FakeTelegram, bot: TelegramClient
+) -> None:
+    olena, taras = world.add_user("Олена"), world.add_user("Тарас")
+    clock = FakeClock()
+    await queue(db, clock, olena.id, "зіпсований рядок")
+    await queue(db, clock, taras.id, "Kursk")
+    await db.execute("UPDATE outbox SET chat_id = 'olena' WHERE chat_id = ?", (olena.id,))
+    deliverer = Deliverer(db, TelethonSender(bot), clock=clock, max_attempts=1)
+    running = asyncio.create_task(deliverer.run())
+    for _ in range(500):
+        if await outbox.depth(db) == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert not running.done()
+    deliverer.stop()
+    await asyncio.wait_for(running, 5)
+    assert texts_to(world, taras.id) == ["Kursk"]
+    assert sorted(r.status for r in await outbox.list_items(db)) == ["failed", "sent"]

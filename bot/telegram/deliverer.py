@@ -4,7 +4,10 @@ Limits: about 30 messages a second overall and 20 a minute to one group (token b
 an injectable clock). A FloodWait stops all sending for the time Telegram asks (it is the
 bot that is limited, not the chat); slow mode holds only that chat. Network and server
 errors retry with exponential backoff; a chat that cannot receive anything any more is
-given up on and its subscriber marked inactive with the reason (seen in ``/status``).
+given up on and its subscriber marked inactive with the reason (seen in ``/status``). A
+sending limit on the whole account (``PEER_FLOOD``) pauses all sending too, for ten minutes
+doubling while it lasts, and is shown in ``/status`` as the last error. An error nobody
+foresaw (a bug, a bad row) is retried like a network error: one row never stops delivery.
 
 Crash safety comes from the outbox's states (see ``storage.outbox``): the row is committed
 ``sending`` before the send and ``sent`` after it; on start, rows left ``sending`` are sent
@@ -21,9 +24,10 @@ from typing import Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.logs import fields
+from bot.ops import heartbeat
 from bot.ops.metrics import Metrics
 from bot.ratelimit import KeyedBuckets, TokenBucket
-from bot.telegram.sender import ChatGone, DeliveryError, FloodWait, Undeliverable
+from bot.telegram.sender import ChatGone, DeliveryError, FloodWait, SendingLimited, Undeliverable
 from storage import outbox, subscribers
 from storage.database import Database
 from storage.outbox import OutboxItem
@@ -34,6 +38,8 @@ GLOBAL_PER_SECOND = 30.0
 GROUP_PER_MINUTE = 20
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_S = 600
+LIMITED_PAUSE_S = 600  # the first pause of a sending limit; it doubles while the limit lasts
+LIMITED_MAX_PAUSE_S = 2 * 3600
 IDLE_POLL_S = 5.0
 SEND_METHOD = "messages.SendMessage"  # the API method a FloodWait is counted against
 
@@ -45,6 +51,12 @@ class MessageSender(Protocol):
 def backoff(attempts: int) -> timedelta:
     """2, 4, 8 … seconds after each failed attempt, capped at ten minutes."""
     return timedelta(seconds=min(2**attempts, MAX_BACKOFF_S))
+
+
+def limited_pause(times: int) -> int:
+    """Seconds to stop sending after the ``times``-th sending limit in a row: 10, 20, 40 …
+    minutes, capped at two hours (Telegram does not say how long the limit lasts)."""
+    return int(min(LIMITED_PAUSE_S * 2 ** (times - 1), LIMITED_MAX_PAUSE_S))
 
 
 class Deliverer:
@@ -72,6 +84,7 @@ class Deliverer:
         self._stopped = asyncio.Event()
         self._stopping = False
         self._group_hold = 0.0  # seconds until a group skipped for its limit may send again
+        self._limited = 0  # sending limits met in a row, reset by a message that goes out
 
     def notify(self) -> None:
         """New rows were queued: stop idling."""
@@ -88,8 +101,13 @@ class Deliverer:
         if resent:
             log.warning("resending alerts interrupted by a crash", extra=fields(rows=resent))
         while not self._stopping:
-            if not await self.deliver_due():
-                await self._idle()
+            try:
+                if not await self.deliver_due():
+                    await self._idle()
+            except Exception:
+                # The database, most likely (locked, disk full): the rows wait, delivery goes on.
+                log.exception("delivery pass failed; trying again shortly")
+                await self._pause(IDLE_POLL_S)
 
     async def _idle(self) -> None:
         due = await outbox.next_due(self.db)
@@ -108,15 +126,23 @@ class Deliverer:
         for row in await outbox.due_heads(self.db, self.clock.now()):
             if self._stopping:
                 break
-            if row.chat_id < 0 and not self._groups[row.chat_id].try_take():
-                wait = self._groups[row.chat_id].wait_time()  # it had its 20 a minute
-                self._group_hold = min(self._group_hold or wait, wait)
-                continue
-            while not self._overall.try_take():
-                await self.clock.sleep(self._overall.wait_time())
-            await self._deliver(row)
-            handled += 1
+            try:
+                handled += await self._offer(row)
+            except Exception as error:
+                await self._unexpected(row, error)
+                handled += 1
         return handled
+
+    async def _offer(self, row: OutboxItem) -> int:
+        """Send the row unless its group had its share this minute; 1 if it was handled."""
+        if row.chat_id < 0 and not self._groups[row.chat_id].try_take():
+            wait = self._groups[row.chat_id].wait_time()  # it had its 20 a minute
+            self._group_hold = min(self._group_hold or wait, wait)
+            return 0
+        while not self._overall.try_take():
+            await self.clock.sleep(self._overall.wait_time())
+        await self._deliver(row)
+        return 1
 
     async def _deliver(self, row: OutboxItem) -> None:
         if not await outbox.mark_sending(self.db, row.id):
@@ -125,6 +151,8 @@ class Deliverer:
             message_id = await self.sender.send(row.chat_id, row.body)
         except FloodWait as wait:
             await self._flood_wait(row, wait)
+        except SendingLimited as limited:
+            await self._sending_limited(row, limited.reason)
         except ChatGone as gone:
             await self._give_up_chat(row, gone.reason)
         except Undeliverable as bad:
@@ -134,6 +162,7 @@ class Deliverer:
         except DeliveryError as error:
             await self._retry(row, error.reason)
         else:
+            self._limited = 0
             await outbox.mark_sent(self.db, row.id, message_id)
             if self.metrics is not None:
                 self.metrics.alert_sent(row.kind)
@@ -152,6 +181,36 @@ class Deliverer:
         )
         if not wait.chat_only:
             await self._pause(wait.seconds)
+
+    async def _sending_limited(self, row: OutboxItem, reason: str) -> None:
+        """The account may not send to anyone for a while: retrying each row (eight tries a
+        message) would only burn them all; stop everything and try one row again later."""
+        self._limited += 1
+        seconds = limited_pause(self._limited)
+        log.warning("sending limited", extra=fields(chat=row.chat_id, seconds=seconds))
+        await outbox.mark_retry(
+            self.db,
+            row.id,
+            error=reason,
+            not_before=self.clock.now() + timedelta(seconds=seconds),
+            count_attempt=False,
+        )
+        await heartbeat.record_error(
+            self.db, f"{reason}; sending paused for {seconds // 60} min", self.clock.now()
+        )
+        await self._pause(seconds)
+
+    async def _unexpected(self, row: OutboxItem, error: Exception) -> None:
+        """An error no rule foresaw: retried with backoff, so a passing fault costs a delay
+        and a lasting one fails only its row. The traceback is logged on the row's first try
+        (not the message: it may quote a private post)."""
+        if row.attempts == 0:
+            log.warning(
+                "unexpected send error",
+                exc_info=error,
+                extra=fields(chat=row.chat_id, row=row.id, error=type(error).__name__),
+            )
+        await self._retry(row, f"unexpected {type(error).__name__}")
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, unless told to stop first: a FloodWait may be hours, a stop must be prompt

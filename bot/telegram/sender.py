@@ -1,8 +1,9 @@
 """Sending one HTML message with Telethon, and sorting its failures by what to do next.
 
 The deliverer must not care about Telethon's hundreds of error classes; it needs to know
-whether to wait (FloodWait), retry later (network, server), give up on the message (it is
-malformed) or give up on the chat (blocked, deleted, kicked).
+whether to wait (FloodWait, or a sending limit on the whole account), retry later (network,
+server), give up on the message (it is malformed) or give up on the chat (blocked, deleted,
+kicked).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ class FloodWait(DeliveryError):
         super().__init__(f"Telegram asked to wait {seconds} s")
         self.seconds = seconds
         self.chat_only = chat_only  # slow mode: only this chat must wait
+
+
+class SendingLimited(DeliveryError):
+    """Telegram limited the account for sending (``PEER_FLOOD``, often after spam reports):
+    every chat is refused alike, for a time Telegram does not say."""
 
 
 class ChatGone(DeliveryError):
@@ -69,6 +75,8 @@ def classify(error: BaseException) -> DeliveryError:
         return FloodWait(int(error.seconds))
     if isinstance(error, errors.SlowModeWaitError):
         return FloodWait(int(error.seconds), chat_only=True)
+    if isinstance(error, errors.PeerFloodError):
+        return SendingLimited("Telegram limited this account for sending (PEER_FLOOD)")
     for kind, reason in _CHAT_GONE:
         if isinstance(error, kind):
             return ChatGone(reason)
