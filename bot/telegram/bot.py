@@ -8,8 +8,11 @@ exist (user accounts cannot send them), so replies go without them.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from telethon import Button as TelethonButton
 from telethon import TelegramClient, errors, events, types, utils
@@ -22,6 +25,9 @@ from bot.logs import fields
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096  # UTF-16 code units of the text Telegram shows, tags not counted
+REPLY_WAIT_MAX = 300  # seconds: a reply held up longer is dropped (the user may ask again)
+
+T = TypeVar("T")
 
 
 class TelethonPlatform:
@@ -34,14 +40,21 @@ class TelethonPlatform:
         if user_id == chat_id:
             return True  # an anonymous admin writes as the group itself
         try:
-            permissions = await self.client.get_permissions(chat_id, user_id)
+            permissions = await after_flood_wait(
+                functools.partial(self.client.get_permissions, chat_id, user_id)
+            )
         except (errors.RPCError, ValueError):
             return False
         return bool(permissions.is_admin or permissions.is_creator)
 
     async def resolve_user(self, ref: str) -> tuple[int, str | None]:
         try:
-            entity = await self.client.get_entity(ref)
+            entity = await after_flood_wait(functools.partial(self.client.get_entity, ref))
+        except errors.FloodWaitError as error:
+            raise CommandError(
+                f"Telegram asks the bot to wait {error.seconds} s before looking up {ref};"
+                " try again then."
+            ) from None
         except (errors.RPCError, ValueError):
             raise CommandError(f"Telegram knows no user {ref}.") from None
         if not isinstance(entity, types.User):
@@ -64,6 +77,22 @@ def message_parts(html: str) -> list[tuple[str, list[types.TypeMessageEntity]]]:
     """
     text, entities = telethon_html.parse(html)
     return list(utils.split_text(text, entities, limit=MESSAGE_LIMIT))
+
+
+async def after_flood_wait(call: Callable[[], Awaitable[T]]) -> T:
+    """Make the call; if Telegram asks the bot to wait, wait and try once more.
+
+    A reply is sent outside the outbox (it answers someone now), so the deliverer's pause
+    does not cover it; the user still wants the answer after a short wait, not after hours.
+    """
+    try:
+        return await call()
+    except errors.FloodWaitError as error:
+        if error.seconds > REPLY_WAIT_MAX:
+            raise
+        log.warning("reply waits for Telegram", extra=fields(seconds=error.seconds))
+        await asyncio.sleep(error.seconds)
+    return await call()
 
 
 def _chat_of(event: Any) -> Chat | None:
@@ -111,12 +140,16 @@ class BotFrontend:
         for reply in await self.dispatcher.on_message(incoming):
             parts = message_parts(reply.html)
             for number, (part, entities) in enumerate(parts, 1):
+                buttons = _buttons(reply) if self.buttons and number == len(parts) else None
                 try:
-                    await event.respond(
-                        part,
-                        formatting_entities=entities,
-                        link_preview=False,
-                        buttons=_buttons(reply) if self.buttons and number == len(parts) else None,
+                    await after_flood_wait(
+                        functools.partial(
+                            event.respond,
+                            part,
+                            formatting_entities=entities,
+                            link_preview=False,
+                            buttons=buttons,
+                        )
                     )
                 except errors.RPCError as error:
                     log.warning("reply failed", extra=fields(chat=chat.id, error=repr(error)))
@@ -130,8 +163,14 @@ class BotFrontend:
                 await event.answer(answer.text, alert=True)
                 return
             if answer is not None:
-                await event.edit(
-                    answer.html, parse_mode="html", link_preview=False, buttons=_buttons(answer)
+                await after_flood_wait(
+                    functools.partial(
+                        event.edit,
+                        answer.html,
+                        parse_mode="html",
+                        link_preview=False,
+                        buttons=_buttons(answer),
+                    )
                 )
             await event.answer()
         except errors.MessageNotModifiedError:

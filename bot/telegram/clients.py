@@ -32,12 +32,20 @@ async def connect_clients(settings: Settings) -> Clients:
     user = await open_reader_client(settings)
     bot = None
     if settings.bot_token:
-        assert settings.api_id is not None and settings.api_hash is not None
-        bot = TelegramClient(
-            private_session(bot_session_path(settings)),
-            settings.api_id,
-            settings.api_hash,
-            raise_last_call_error=True,
-        )
+        bot = build_bot_client(settings)
         await bot.start(bot_token=settings.bot_token)
     return Clients(user=user, bot=bot)
+
+
+def build_bot_client(settings: Settings) -> TelegramClient:
+    """The bot's client, not yet connected. Every FloodWait reaches our code: Telethon would
+    otherwise sleep through waits up to a minute inside the call, where the deliverer can
+    neither pause the other sends nor count the wait."""
+    assert settings.api_id is not None and settings.api_hash is not None
+    return TelegramClient(
+        private_session(bot_session_path(settings)),
+        settings.api_id,
+        settings.api_hash,
+        flood_sleep_threshold=0,
+        raise_last_call_error=True,
+    )
