@@ -4,15 +4,20 @@ stops the others."""
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Sequence
 
+import pytest
 from telethon import errors, functions
 
+from bot.pipeline.model import IncomingMessage
 from bot.watchlist import actions
 from storage import channels
 from storage import state as service_state
 from storage.database import Database
 from tests.faketg import FakeTelegram, forget_flood_waits, push
-from tests.faketg.readers import start_reader
+from tests.faketg.readers import start_reader, start_reader_into
+from tests.faketg.recording import RecordingIngest
 
 Resolve = functions.contacts.ResolveUsernameRequest
 GetHistory = functions.messages.GetHistoryRequest
@@ -170,4 +175,54 @@ async def test_watching_a_failed_channel_again_makes_the_reader_retry_it(db: Dat
     await h.reader.sync()
     assert await h.state("@kursk_later") == ("ok", None)
     assert h.sink.ids(channel.id) == [1]
+    await h.stop()
+
+
+class _BreaksOn(RecordingIngest):
+    """A pipeline with a bug that one post brings out, until it is fixed."""
+
+    def __init__(self, poison: str) -> None:
+        super().__init__()
+        self.poison: str | None = poison
+
+    async def ingest(self, batch: Sequence[IncomingMessage]) -> None:
+        if any(m.text == self.poison for m in batch):
+            raise TypeError("'NoneType' object is not subscriptable")
+        await super().ingest(batch)
+
+
+async def test_an_unforeseen_error_in_one_channel_never_stops_the_others(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = FakeTelegram()
+    broken = world.add_channel("aaa_broken", posts=["Курск", "☢ пост, що ламає конвеєр"])
+    fine = world.add_channel("zzz_fine", posts=["Kursk: first"])
+    sink = _BreaksOn("☢ пост, що ламає конвеєр")
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.guard"):
+        h = await start_reader_into(sink, world, db, ["@aaa_broken", "@zzz_fine"])
+    assert sink.ids(fine.id) == [1]  # read after the broken one, in the same sweep
+    assert not h.reader.trusted(broken.id) and h.reader.trusted(fine.id)
+    [warning] = [r for r in caplog.records if r.exc_info]
+    assert "aaa_broken" in warning.getMessage() and warning.levelno == logging.WARNING
+    await push(h.client, world, world.post(fine, "Kursk: live"))
+    await h.reader.sync()
+    assert sink.ids(fine.id) == [1, 2]
+    sink.poison = None  # the bug is fixed: the next sweep reads what was left
+    await h.reader.sync()
+    assert sink.ids(broken.id) == [1, 2]
+    await h.stop()
+
+
+async def test_a_failed_sync_waits_for_the_next_sweep_rather_than_retrying_at_once(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = FakeTelegram()
+    world.add_channel("kursk_news", posts=["пост"])
+    await channels.watch(db, "@kursk_news")
+    await db.execute("UPDATE channels SET wait_until = 'скоро'")  # a row nobody can read
+    with caplog.at_level(logging.ERROR, logger="bot.telegram.reader"):
+        h = await start_reader(world, db, [], sync=False)
+        await asyncio.sleep(0.1)
+    failed = [r for r in caplog.records if "reader step failed" in r.getMessage()]
+    assert len(failed) == 1  # not a sync after sync, as fast as the loop can go
     await h.stop()

@@ -3,6 +3,8 @@
 Short FloodWaits are waited out in place; longer ones park the channel until the time
 Telegram gave. Failures about the channel (private, banned, gone) are recorded in plain
 words; a dropped connection is the whole reader's problem and surfaces as ``Offline``.
+Anything else (a bug, a post nobody foresaw) is logged with its traceback and the channel
+tried again on the next sweep: it must not keep the other channels from being read.
 """
 
 from __future__ import annotations
@@ -53,6 +55,14 @@ async def guarded(ctx: ReaderContext, watched: Watched, step: Step) -> None:
             return
         except (ConnectionError, OSError) as error:
             raise Offline(str(error)) from error
+        except Exception:
+            watched.trusted = False  # what it was doing may be half done: catch up again
+            log.warning(
+                "%s: unexpected error; retrying at the next sweep",
+                watched.row.display_name,
+                exc_info=True,
+            )
+            return
 
 
 def count_flood(ctx: ReaderContext, error: errors.FloodWaitError) -> None:

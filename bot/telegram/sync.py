@@ -47,6 +47,13 @@ class Syncer:
         return min(self._next_sweep, asyncio.get_running_loop().time() + max(0.0, delay))
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            # Even after a failure: the next sweep comes at its time, not in a loop at once.
+            self._next_sweep = asyncio.get_running_loop().time() + self._ctx.options.sweep_every
+
+    async def _run(self) -> None:
         ctx = self._ctx
         await ctx.watched.reload(ctx.db, ctx.metrics)
         for watched in list(ctx.watched):
@@ -65,7 +72,6 @@ class Syncer:
                 await mark_ok(ctx, watched)
                 continue
             await guarded(ctx, watched, functools.partial(catch_up, ctx))
-        self._next_sweep = asyncio.get_running_loop().time() + ctx.options.sweep_every
         await service_state.put(ctx.db, "reader_heartbeat", ctx.clock().isoformat())
         if ctx.metrics is not None:
             ctx.metrics.update_seen(ctx.clock())
