@@ -8,6 +8,7 @@ so "08:00" and "20:00" Kyiv are 06:00 and 18:00 UTC that day."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -248,3 +249,22 @@ def test_period_of_a_fire() -> None:
     assert digest_period(schedule, KYIV, EVENING, EVENING + timedelta(hours=1)) is None
     long_ago = digest_period(schedule, KYIV, EVENING, EVENING - timedelta(days=900))
     assert long_ago is not None and long_ago.since == EVENING - MAX_PERIOD
+
+
+async def test_one_chats_broken_digest_never_stops_the_start_or_the_others(
+    db: Database, schedulers: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    await store_day(db)
+    for chat in (CHAT, CHAT + 1):
+        await add_subscriber(db, chat, "all", schedule=TWICE_A_DAY, timezone="Europe/Kyiv")
+        await digests.mark_digest_sent(db, chat, MORNING - timedelta(days=1))
+    await db.execute(  # a row nobody can read: the first chat's digest cannot be built
+        "UPDATE subscriptions SET created_at = 'вчора' WHERE chat_id = ?", (CHAT,)
+    )
+    scheduler = schedulers(EVENING + timedelta(minutes=5))
+    (run,) = await scheduler.start()  # the service starts, the other chat gets its digest
+    assert run.chat_id == CHAT + 1 and len(await digest_rows(db, CHAT + 1)) == 1
+    assert await digest_rows(db, CHAT) == []
+    crashed = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert crashed == ["scheduled job crashed"] and "TypeError" in caplog.text
+    assert scheduler.scheduler.running

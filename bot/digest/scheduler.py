@@ -19,8 +19,9 @@ if it had subscribed before that fire.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -211,17 +212,22 @@ class DigestScheduler:
         now = self.now()
         runs = []
         for chat_id, plan in sorted(self.plans.items()):
-            missed = previous_fire(plan.schedule, plan.zone, now)
-            state = await digests.digest_state(self.db, chat_id)
-            if missed is None or state is None:
-                continue
-            last = state.last_digest_at
-            owed = last < missed if last is not None else _subscribed_before(state, missed)
-            if owed:
-                run = await self.run_digest(chat_id, now=now)
+            # One chat's broken digest must not keep the service from starting, nor the
+            # other chats from their digests.
+            with _contained(DIGEST_JOB.format(chat_id=chat_id)):
+                run = await self._owed(chat_id, plan, now)
                 if run is not None:
                     runs.append(run)
         return runs
+
+    async def _owed(self, chat_id: int, plan: DigestPlan, now: datetime) -> DigestRun | None:
+        missed = previous_fire(plan.schedule, plan.zone, now)
+        state = await digests.digest_state(self.db, chat_id)
+        if missed is None or state is None:
+            return None
+        last = state.last_digest_at
+        owed = last < missed if last is not None else _subscribed_before(state, missed)
+        return await self.run_digest(chat_id, now=now) if owed else None
 
     async def run_digest(self, chat_id: int, *, now: datetime | None = None) -> DigestRun | None:
         """The digest of the chat's latest fire at or before ``now``, unless already queued."""
@@ -290,18 +296,25 @@ def _secs(length: timedelta) -> int:
 
 
 def _guarded(job_id: str, func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
-    """A job that logs its failure in one line and lets the next run try again.
+    """A job that logs its failure in one line and lets the next run try again."""
+
+    async def job(*args: Any) -> None:
+        with _contained(job_id):
+            await func(*args)
+
+    return job
+
+
+@contextlib.contextmanager
+def _contained(job_id: str) -> Iterator[None]:
+    """One job's failure stays its own: logged, never raised to the scheduler or the service.
 
     An expected failure (locked database, disk full) is a warning; anything else is a bug
     and keeps its traceback.
     """
-
-    async def job(*args: Any) -> None:
-        try:
-            await func(*args)
-        except (ChanwatchError, StorageError) as error:
-            log.warning("scheduled job failed", extra=fields(job=job_id, error=str(error)))
-        except Exception:
-            log.exception("scheduled job crashed", extra=fields(job=job_id))
-
-    return job
+    try:
+        yield
+    except (ChanwatchError, StorageError) as error:
+        log.warning("scheduled job failed", extra=fields(job=job_id, error=str(error)))
+    except Exception:
+        log.exception("scheduled job crashed", extra=fields(job=job_id))
