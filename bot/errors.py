@@ -58,7 +58,9 @@ class WatchlistError(ChanwatchError):
         self.path = path
         self.problems = list(problems)
         lines = "\n".join(f"  {path}: {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in {path}, nothing was changed:\n{lines}")
+        super().__init__(
+            f"{len(self.problems)} problem(s) in {path}, nothing was changed:\n{lines}"
+        )
 
 
 class ExportError(ChanwatchError):
