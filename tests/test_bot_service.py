@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import replace
 
 from telethon import TelegramClient, types
@@ -15,14 +14,7 @@ from bot.telegram.clients import Clients
 from storage import channels, rules, subscribers
 from storage.database import Database
 from tests.faketg import FakeTelegram, make_client, push
-
-
-async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
+from tests.waiting import eventually
 
 
 def sent_to(world: FakeTelegram, peer_id: int) -> list[types.Message]:
@@ -58,7 +50,7 @@ async def started(
     service = Service(settings, db, Clients(user, bot_client))
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
-    await until(lambda: bool(service.reader._tasks))
+    await eventually(lambda: bool(service.reader._tasks))
     await service.reader.sync()
     return service, stop, task, user
 
@@ -74,13 +66,13 @@ async def test_a_post_on_an_instant_rule_reaches_the_subscriber_through_the_bot(
     service, stop, task, user = await started(db, world, settings, bot=True)
 
     await push(user, world, world.post(channel, "Войска <КНДР> замечены в Курской области"))
-    await until(lambda: bool(sent_to(world, olena.id)))
+    await eventually(lambda: bool(sent_to(world, olena.id)))
     [alert] = sent_to(world, olena.id)
     assert "Войска <КНДР> замечены" in alert.message and "dprk" in alert.message
 
     assert service.clients.bot is not None
     await push(service.clients.bot, world, world.user_message(olena, "/mysubs"))
-    await until(lambda: len(sent_to(world, olena.id)) == 2)
+    await eventually(lambda: len(sent_to(world, olena.id)) == 2)
     assert "all" in sent_to(world, olena.id)[-1].message
 
     stop.set()
@@ -97,10 +89,10 @@ async def test_without_a_bot_alerts_and_commands_use_the_alert_chat(db: Database
     _, stop, task, user = await started(db, world, settings, bot=False)
 
     await push(user, world, world.post(channel, "КНДР: новые данные"))
-    await until(lambda: bool(sent_to(world, room.id)))
+    await eventually(lambda: bool(sent_to(world, room.id)))
     assert "КНДР: новые данные" in sent_to(world, room.id)[0].message
     await push(user, world, world.user_message(world.me, "/status", group=room))
-    await until(lambda: len(sent_to(world, room.id)) == 2)
+    await eventually(lambda: len(sent_to(world, room.id)) == 2)
     assert "Outbox" in sent_to(world, room.id)[-1].message  # the account owner is an operator
 
     stop.set()

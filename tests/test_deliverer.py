@@ -22,6 +22,7 @@ from storage.database import Database
 from storage.outbox import NewOutboxItem
 from tests.bot_fakes import FakeClock
 from tests.faketg import FakeTelegram, forget_flood_waits, make_client, push
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -52,6 +53,10 @@ async def drain(deliverer: Deliverer, rounds: int = 50) -> None:
     for _ in range(rounds):
         if not await deliverer.deliver_due():
             return
+
+
+async def drained(db: Database) -> bool:
+    return await outbox.depth(db) == 0
 
 
 def texts_to(world: FakeTelegram, chat_id: int) -> list[str]:
@@ -188,10 +193,7 @@ async def test_crash_between_send_and_mark_resends_only_that_row_once(
 
     restarted = Deliverer(db, sender, clock=clock)
     task = asyncio.create_task(restarted.run())
-    for _ in range(100):
-        await asyncio.sleep(0.01)
-        if await outbox.depth(db) == 0:
-            break
+    await eventually(lambda: drained(db), what="the outbox drained")
     restarted.stop()
     await asyncio.wait_for(task, 5)
     assert texts_to(world, olena.id) == ["delivered", "in flight", "in flight", "queued"]
@@ -240,10 +242,7 @@ async def test_stop_during_a_long_flood_wait_returns_at_once(
     world.fail(SendMessageRequest, errors.FloodWaitError, capture=3600)
     deliverer = Deliverer(db, TelethonSender(bot), clock=clock)
     running = asyncio.create_task(deliverer.run())
-    for _ in range(2000):
-        if clock.sleeps:
-            break
-        await asyncio.sleep(0.001)
+    await eventually(lambda: bool(clock.sleeps), what="the deliverer began its flood wait")
     assert clock.sleeps == [3600]
     deliverer.stop()
     await asyncio.wait_for(running, 5)  # an hour's sleep would hang here
@@ -319,10 +318,7 @@ async def test_a_bad_row_never_stops_the_deliverer(
     await db.execute("UPDATE outbox SET chat_id = 'olena' WHERE chat_id = ?", (olena.id,))
     deliverer = Deliverer(db, TelethonSender(bot), clock=clock, max_attempts=1)
     running = asyncio.create_task(deliverer.run())
-    for _ in range(500):
-        if await outbox.depth(db) == 0:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: drained(db), what="the outbox drained")
     assert not running.done()
     deliverer.stop()
     await asyncio.wait_for(running, 5)

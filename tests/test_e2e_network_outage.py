@@ -4,7 +4,6 @@ once each, in order, with one alert per subscribed chat."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,22 +15,13 @@ from storage import rules, subscribers
 from storage.database import Database
 from tests.faketg import FakeTelegram
 from tests.faketg.readers import start_reader_into
+from tests.waiting import eventually
 
 HOUR = timedelta(hours=1)
 
 
 def connect_attempts(world: FakeTelegram) -> int:
     return sum(sender.connect_attempts for sender in world.senders)
-
-
-async def until(condition: object, *, steps: int = 20_000) -> None:
-    """Yield to the loop until ``condition()`` holds (bounded, so a bug fails, not hangs)."""
-    assert callable(condition)
-    for _ in range(steps):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("condition not reached")
 
 
 async def test_an_hour_offline_then_everything_missed_once_in_order(db: Database) -> None:
@@ -58,7 +48,8 @@ async def test_an_hour_offline_then_everything_missed_once_in_order(db: Database
     for n in range(20):
         world.post(ru, f"Сводка {n}: удар по Курску" if n % 5 == 0 else f"Сводка {n}")
         world.post(en, f"Update {n}")
-    await until(lambda: h.clock.now - offline_at >= HOUR)
+    # Checked at every turn of the loop: the simulated clock races ahead between checks.
+    await eventually(lambda: h.clock.now - offline_at >= HOUR, interval=0, what="an hour offline")
 
     attempts = connect_attempts(world) - before
     world.go_online()  # at once: the simulated clock runs as fast as the loop turns
@@ -66,7 +57,7 @@ async def test_an_hour_offline_then_everything_missed_once_in_order(db: Database
     assert max(h.clock.slept) <= 60
     assert not metrics.is_reader_connected()
 
-    await until(lambda: h.reader.trusted(ru.id) and h.reader.trusted(en.id))
+    await eventually(lambda: h.reader.trusted(ru.id) and h.reader.trusted(en.id), interval=0)
     await h.reader.sync()
     stored = await db.fetchall(
         "SELECT c.username, group_concat(m.message_id) FROM messages m"

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.telegram import session as session_module
 from tests.faketg import API_HASH, API_ID, FakeTelegram, attach
 from tests.faketg.auth import PHONE, LoginDesk
+from tests.waiting import eventually
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
@@ -115,10 +116,7 @@ async def login_by_qr(
         environ=environment(tmp_path), stdout=out, stderr=io.StringIO(), stdin=io.StringIO(answers)
     )
     task = asyncio.create_task(login_command.handle(argparse.Namespace(qr=True), ctx))
-    for _ in range(400):
-        await asyncio.sleep(0.005)
-        if "tg://login?token=" in out.getvalue():
-            break
+    await eventually(lambda: "tg://login?token=" in out.getvalue(), what="the QR code")
     encoded = out.getvalue().split("tg://login?token=")[1].split()[0]
     desk.scan(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
     code = await asyncio.wait_for(task, 5)

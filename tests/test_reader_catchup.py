@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from telethon import functions
@@ -13,6 +12,7 @@ from storage import channels
 from storage.database import Database
 from tests.faketg import FakeTelegram, push
 from tests.faketg.readers import start_reader
+from tests.waiting import eventually
 
 GetHistory = functions.messages.GetHistoryRequest
 GetPeerDialogs = functions.messages.GetPeerDialogsRequest
@@ -64,12 +64,12 @@ async def test_a_disconnect_in_the_middle_of_a_burst(db: Database) -> None:
     world.go_offline()
     for i in range(5, 10):
         world.post(channel, f"залп {i} (while offline)")
-    await asyncio.sleep(0.05)
+    await eventually(lambda: not h.reader.trusted(channel.id), what="the reader saw the drop")
     world.go_online()
-    for _ in range(200):
-        await asyncio.sleep(0.01)
-        if h.reader.trusted(channel.id) and len(h.sink.ids(channel.id)) == 11:
-            break
+    await eventually(
+        lambda: h.reader.trusted(channel.id) and len(h.sink.ids(channel.id)) == 11,
+        what="the reader reconnected and caught up",
+    )
     await push(h.client, world, world.post(channel, "после"))
     await h.reader.sync()
     assert h.sink.ids(channel.id) == list(range(1, 13))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telethon import errors, functions
 
 from bot.ops.metrics import Metrics
@@ -11,6 +9,7 @@ from storage import channels
 from storage.database import Database
 from tests.faketg import FakeTelegram, push
 from tests.faketg.readers import start_reader
+from tests.waiting import eventually
 
 GetHistory = functions.messages.GetHistoryRequest
 Resolve = functions.contacts.ResolveUsernameRequest
@@ -43,17 +42,14 @@ async def test_a_disconnect_shows_until_the_reader_is_back(db: Database) -> None
 
     world.go_offline()
     world.post(channel, "пока нет сети")
-    for _ in range(100):
-        await asyncio.sleep(0.005)
-        if not metrics.is_reader_connected():
-            break
+    await eventually(lambda: not metrics.is_reader_connected(), what="the drop was noticed")
     assert sample(metrics, "chanwatch_reader_connected") == 0
 
     world.go_online()
-    for _ in range(400):
-        await asyncio.sleep(0.005)
-        if metrics.is_reader_connected() and h.reader.trusted(channel.id):
-            break
+    await eventually(
+        lambda: metrics.is_reader_connected() and h.reader.trusted(channel.id),
+        what="the reader reconnected and caught up",
+    )
     assert sample(metrics, "chanwatch_reader_connected") == 1
     assert h.sink.ids(channel.id) == [1, 2]
     await h.stop()
@@ -92,9 +88,6 @@ async def test_a_live_post_sets_the_lag_to_its_age(db: Database) -> None:
     h.clock.now = world.now
     h.clock.advance(40)
     await push(h.client, world, update)
-    for _ in range(100):
-        await asyncio.sleep(0.005)
-        if h.sink.ids(channel.id) == [1, 2]:
-            break
+    await eventually(lambda: h.sink.ids(channel.id) == [1, 2], what="the live post was stored")
     assert sample(metrics, "chanwatch_catchup_lag_seconds", channel="@osint_en") == 40
     await h.stop()

@@ -14,8 +14,9 @@ from bot.service import Service
 from storage import digests, rules, subscribers
 from storage.database import Database
 from tests.faketg import FakeTelegram, push
-from tests.test_bot_service import sent_to, until
+from tests.test_bot_service import sent_to
 from tests.test_service_lifecycle import BOT_TOKEN, fake_clients
+from tests.waiting import eventually
 
 NEWS = ChannelInfo(1500000077, "Курские новости", "kursk_news")
 
@@ -40,14 +41,14 @@ async def test_a_missed_digest_is_sent_on_start_and_settings_rebuild_the_job(
     service = Service(replace(Settings(), bot_token=BOT_TOKEN), db, clients, stop_grace=2)
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
-    await until(lambda: bool(sent_to(world, olena.id)))
+    await eventually(lambda: bool(sent_to(world, olena.id)))
     [digest] = [m.message for m in sent_to(world, olena.id)]
     assert "Digest" in digest and "Колонна КНДР" in digest
     assert olena.id in service.scheduler.plans
 
     assert clients.bot is not None
     await push(clients.bot, world, world.user_message(olena, "/settings digest off"))
-    await until(lambda: olena.id not in service.scheduler.plans)
+    await eventually(lambda: olena.id not in service.scheduler.plans)
 
     stop.set()
     await asyncio.wait_for(task, 30)

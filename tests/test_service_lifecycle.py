@@ -25,7 +25,8 @@ from storage import outbox
 from storage.database import Database, open_database
 from storage.outbox import NewOutboxItem
 from tests.faketg import API_HASH, API_ID, FakeTelegram, make_client, push
-from tests.test_bot_service import sent_to, subscriber_of_all, until, watched_dprk_channel
+from tests.test_bot_service import sent_to, subscriber_of_all, watched_dprk_channel
+from tests.waiting import eventually
 
 BOT_TOKEN = "123456:AAE-secret-token-abcdefghijklmnopqrstuvwxyz"
 
@@ -74,8 +75,10 @@ async def test_sigterm_stops_chanwatch_run_in_order(
     stderr = io.StringIO()
     ctx = CommandContext(environ, io.StringIO(), stderr, io.StringIO())
     task = asyncio.create_task(run_command.handle(argparse.Namespace(), ctx))
-    await until(lambda: clients.user.list_event_handlers() != [])
-    await asyncio.sleep(0.1)
+    # Bot commands are installed before the reader's handlers, and the signal handlers
+    # before either: once both accounts listen, SIGTERM reaches chanwatch, not the default.
+    await eventually(lambda: clients.user.list_event_handlers() != [])
+    assert clients.bot is not None and clients.bot.list_event_handlers() != []
 
     os.kill(os.getpid(), signal.SIGTERM)
     assert await asyncio.wait_for(task, 30) == 0
@@ -107,7 +110,7 @@ async def test_a_hung_send_cannot_hold_up_the_stop_and_goes_out_after_restart(
     )
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
-    await until(lambda: hanging.calls == 1)
+    await eventually(lambda: hanging.calls == 1)
 
     stop.set()
     await asyncio.wait_for(task, 30)  # a guard only: without the bound this never returns
@@ -117,7 +120,7 @@ async def test_a_hung_send_cannot_hold_up_the_stop_and_goes_out_after_restart(
     again = Service(settings, db, await fake_clients(world), stop_grace=0.5)
     stop = asyncio.Event()
     task = asyncio.create_task(again.run(stop))
-    await until(lambda: bool(sent_to(world, olena.id)))
+    await eventually(lambda: bool(sent_to(world, olena.id)))
     stop.set()
     await asyncio.wait_for(task, 30)
     assert [m.message for m in sent_to(world, olena.id)] == ["КНДР у Курській"]
@@ -144,13 +147,13 @@ async def test_health_listener_serves_the_metrics_of_this_process_and_closes_on_
     service = Service(settings, db, clients, stop_grace=2)
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
-    await until(lambda: service.health is not None and bool(service.reader._tasks))
+    await eventually(lambda: service.health is not None and bool(service.reader._tasks))
     await service.reader.sync()
     assert service.health is not None
     port = service.health.port
 
     await push(clients.user, world, world.post(news, "Колона КНДР під Суджею"))
-    await until(lambda: bool(sent_to(world, olena.id)))
+    await eventually(lambda: bool(sent_to(world, olena.id)))
     metrics = await _http_get(port, "/metrics")
     assert "chanwatch_messages_ingested_total 1.0" in metrics
     assert 'chanwatch_hits_total{rule="dprk"} 1.0' in metrics
@@ -160,7 +163,7 @@ async def test_health_listener_serves_the_metrics_of_this_process_and_closes_on_
 
     stop.set()
     await asyncio.wait_for(task, 30)
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         await _http_get(port, "/healthz")
 
 
@@ -182,7 +185,7 @@ async def test_a_failing_part_is_recorded_for_status_without_the_secrets(db: Dat
     settings = replace(Settings(), bot_token=BOT_TOKEN, api_hash=API_HASH, api_id=API_ID)
     service = Service(settings, db, await fake_clients(world), stop_grace=0.5)
     service.deliverer.run = leaky_failure  # type: ignore[method-assign]
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="/send failed"):
         await asyncio.wait_for(service.run(asyncio.Event()), 30)
     life = await heartbeat.read(db)
     assert life.last_error is not None and "RuntimeError" in life.last_error
