@@ -10,6 +10,17 @@ bound-parameter limit.
 
 Deleted posts are left out: a digest item is a link to read, and a deleted post's link is
 dead. Their hits stay stored as evidence.
+
+Coverage is read when the digest is built, never frozen at ingest. ``tag:NAME`` covers the
+channels that carry the tag now: a digest answers "what do my subscriptions cover" at its own
+moment, as an instant alert answers it at ingest, its moment. So tagging a channel brings its
+posts of the period into the next digest (usually why it was tagged), untagging takes them
+out, and re-asking a past period after a re-tag gives another answer than the digest sent
+then (which stays as sent). Freezing tags at ingest would take a tag snapshot per hit, and a
+mistaken tag would go on filling past periods after it was fixed. Rules likewise: a deleted
+rule's hits went with it (cascade), so a ``rule:NAME`` subscription to it covers nothing; a
+paused rule's hits stored in the period are shown, since they were caught while it was
+active (pausing stops new matches, it does not withdraw evidence).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -204,3 +206,157 @@ def test_text_rendering_lists_every_story_with_links() -> None:
     assert text.count("* 1 post in 1 channel") == 30
     assert "https://t.me/ch29/29" in text
     assert "**Курск**е" in text
+
+
+# --- a period across the autumn DST change (Kyiv, 27 Oct 2024: 04:00 EEST → 03:00 EET) ------
+
+DST_DAY = Period(datetime(2024, 10, 26, 5, tzinfo=UTC), datetime(2024, 10, 27, 6, tzinfo=UTC))
+
+
+def test_a_period_across_dst_has_25_hourly_buckets_and_unambiguous_times() -> None:
+    """08:00 EEST to 08:00 EET is 25 hours: one post in each hour fills one bucket each, and
+    the two posts at 03:30 local (summer time, then winter time) read differently."""
+    hits = [
+        DigestHit(
+            rule="kursk",
+            channel_id=3000 + n,
+            channel_title=f"Сводки {n}",
+            channel_username=None,
+            message_id=n,
+            date=DST_DAY.since + timedelta(hours=n, minutes=30),
+            text=distinct_story(n),
+            spans=((distinct_story(n).find("Курск"), distinct_story(n).find("Курск") + 5),),
+        )
+        for n in range(25)
+    ]
+    digest = build_digest(hits, DST_DAY, KYIV, DigestOptions(sparkline_buckets=25))
+    assert digest.rules[0].histogram == (1,) * 25
+    text = render_text(digest)
+    assert text.startswith("Digest 26 Oct 08:00 EEST – 27 Oct 08:00 EET (Europe/Kyiv)")
+    # the repeated hour names its offset; an ordinary hour needs none
+    assert "at 27 Oct 03:30 EEST" in text and "at 27 Oct 03:30 EET" in text
+    assert "at 27 Oct 02:30 https" in text and "at 27 Oct 04:30 https" in text
+    assert text.count(" 03:30 ") == 2
+    html_text = "".join(render_html(digest))
+    assert "27 Oct 03:30 EEST" in html_text and "27 Oct 03:30 EET" in html_text
+
+
+def test_the_repeated_hour_itself_reads_as_two_distinct_periods() -> None:
+    first = Period(datetime(2024, 10, 27, 0, tzinfo=UTC), datetime(2024, 10, 27, 1, tzinfo=UTC))
+    second = Period(first.until, first.until + timedelta(hours=1))
+    assert render_html(build_digest([], first, KYIV)) == [
+        "Nothing new since 27 Oct 03:00 EEST (Europe/Kyiv)."
+    ]
+    assert render_html(build_digest([], second, KYIV)) == [
+        "Nothing new since 27 Oct 03:00 EET (Europe/Kyiv)."
+    ]
+    late = replace(
+        hit(1, "Над Курском сбит беспилотник."), date=first.since + timedelta(minutes=20)
+    )
+    header = render_html(build_digest([late], first, KYIV))[0].split("\n")[0]
+    assert header == "<b>Digest</b> 27 Oct 03:00 EEST – 03:00 EET (Europe/Kyiv)"
+
+
+# --- the size budget: what is left out, exactly ------------------------------------------
+
+_HEADING = re.compile(r"<b>([^<]+)</b> · \d+ hits? · \d+ stor(?:y|ies)$")
+_CONTINUED = re.compile(r"<b>([^<]+)</b> \(continued\)$")
+_FIRST_LINK = re.compile(r'^<b>\d+ posts? in \d+ channels?</b> · first <a href="([^"]+)">')
+_FOOTER = re.compile(r"<i>Left out: (\d+) stor(?:y|ies) \((\d+) posts?\) — (.*)\. Ask for")
+
+
+def _three_languages(per_rule: dict[str, int]) -> list[DigestHit]:
+    """Distinct stories per rule in ru, uk and en; every fifth one reposted by 2 more channels."""
+    texts = {
+        "kursk": ("Курск", "Сводка {i}: в Курске отключение {n} домов, подробности {d}."),
+        "kyiv": ("Києві", "Новина {i}: у Києві знеструмлено {n} будинків, подробиці {d}."),
+        "kharkiv": ("Kharkiv", "Report {i}: strikes on Kharkiv district {n}, details {d}."),
+    }
+    hits: list[DigestHit] = []
+    for r, (rule, count) in enumerate(per_rule.items()):
+        word, template = texts[rule]
+        for i in range(count):
+            details = " ".join(f"w{r}x{i}x{j}" for j in range(14))
+            text = template.format(i=i, n=i * 7 + r, d=details)
+            for copy in range(3 if i % 5 == 0 else 1):
+                n = r * 10_000 + i * 10 + copy
+                hits.append(hit(n, text, rule=rule, word=word, minutes=(i * 3 + copy) % 700))
+    return hits
+
+
+def _shown_and_footer(
+    messages: list[str],
+) -> tuple[dict[str, set[str]], list[tuple[int, str]], str | None]:
+    """Story links shown per rule, each part's (index, continued rule) and the footer."""
+    shown: dict[str, set[str]] = {}
+    continued: list[tuple[int, str]] = []
+    footer = None
+    current: str | None = None
+    for index, message in enumerate(messages):
+        for block in message.split("\n\n"):
+            if heading := _HEADING.match(block):
+                current = heading[1]
+            elif again := _CONTINUED.match(block):
+                assert again[1] == current, "a part continues the rule the last one ended in"
+                continued.append((index, again[1]))
+            elif link := _FIRST_LINK.match(block):
+                assert current is not None
+                shown.setdefault(current, set()).add(link[1])
+            elif block.startswith("<i>Left out"):
+                footer = block
+    return shown, continued, footer
+
+
+def test_over_budget_every_part_fits_and_the_footer_counts_each_rules_left_out_stories() -> None:
+    digest = build_digest(
+        _three_languages({"kursk": 90, "kyiv": 40, "kharkiv": 12}),
+        PERIOD,
+        KYIV,
+        DigestOptions(max_messages=3),
+    )
+    messages = render_html(digest)
+    assert len(messages) == 3
+    assert all(len(m) <= 4096 and well_formed(m) for m in messages)
+    shown, continued, footer = _shown_and_footer(messages)
+    assert continued  # a rule spans parts and says so where it resumes
+    assert all(
+        m.startswith(("<b>kursk</b>", "<b>kyiv</b>", "<b>kharkiv</b>")) for m in messages[1:]
+    )
+
+    expected: dict[str, tuple[int, int]] = {}
+    for rule in digest.rules:
+        missing = [s for s in rule.stories if s.first.link not in shown.get(rule.rule, set())]
+        assert len(rule.stories) - len(missing) == len(shown.get(rule.rule, set()))
+        if missing:
+            expected[rule.rule] = (len(missing), sum(s.size for s in missing))
+    assert footer is not None and expected
+    parsed = _FOOTER.search(footer)
+    assert parsed is not None, footer
+    assert int(parsed[1]) == sum(n for n, _ in expected.values())
+    assert int(parsed[2]) == sum(p for _, p in expected.values())
+    assert parsed[3] == ", ".join(f"{rule} {n}" for rule, (n, _) in expected.items())
+    assert "kharkiv" in shown  # round-robin: the smallest rule still shows its top stories
+
+
+def test_left_out_rules_past_the_twentieth_are_still_counted() -> None:
+    hits = [
+        hit(r * 100 + i, distinct_story(r * 100 + i), rule=f"r{r:02}", minutes=r * 10 + i)
+        for r in range(26)
+        for i in range(3)
+    ]
+    digest = build_digest(hits, PERIOD, KYIV, DigestOptions(max_messages=1))
+    [message] = render_html(digest)
+    assert len(message) <= 4096 and well_formed(message)
+    shown, _, footer = _shown_and_footer([message])
+    left = {
+        rule.rule: len(rule.stories) - len(shown.get(rule.rule, set())) for rule in digest.rules
+    }
+    left = {rule: n for rule, n in left.items() if n}
+    assert len(left) > 20
+    parsed = _FOOTER.search(footer or "")
+    assert parsed is not None and int(parsed[1]) == sum(left.values())
+    named = list(left.items())[:20]
+    rest = list(left.values())[20:]
+    assert parsed[3] == ", ".join(f"{r} {n}" for r, n in named) + (
+        f" and {sum(rest)} stories of {len(rest)} more rule{'s' if len(rest) > 1 else ''}"
+    )

@@ -163,3 +163,16 @@ def test_trigger_is_a_cron_trigger_in_the_subscribers_zone() -> None:
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         previous_fire(parse_schedule("daily 08:00"), KYIV, datetime(2024, 1, 1))
+
+
+def test_the_first_of_two_0300_fires_is_not_mistaken_for_the_second() -> None:
+    """Just after 03:00 EEST the latest fire is that one, not 03:00 EET an hour ahead (two
+    datetimes of one zone compare by wall clock, so fires come back in UTC)."""
+    hourly = parse_schedule("every 1h")
+    first = datetime(2024, 10, 27, 0, tzinfo=UTC)  # 03:00 EEST
+    just_after = (first + timedelta(minutes=1)).astimezone(KYIV)
+    assert previous_fire(hourly, KYIV, just_after) == first
+    assert previous_fire(hourly, KYIV, just_after).tzinfo is UTC  # type: ignore[union-attr]
+    second = (first + timedelta(hours=1, minutes=1)).astimezone(KYIV)  # 03:01 EET
+    fires = fires_between(hourly, KYIV, first.astimezone(KYIV), second)
+    assert fires == [first + timedelta(hours=1)]

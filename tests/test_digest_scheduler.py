@@ -8,24 +8,25 @@ so "08:00" and "20:00" Kyiv are 06:00 and 18:00 UTC that day."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest.schedule import parse_schedule
+from bot.digest.schedule import fires_between, parse_schedule
 from bot.digest.scheduler import DigestScheduler, digest_period
 from bot.digest.service import MAX_PERIOD
 from bot.errors import ChanwatchError
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import IncomingMessage
-from storage import digests, messages, outbox, subscribers
+from storage import digests, messages, outbox, rules, subscribers
 from storage.clock import to_ts
 from storage.database import Database
 from storage.outbox import OutboxItem
-from tests.digest_dataset import SVODKI, T0, add_subscriber, store_day
+from tests.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
 
 KYIV = ZoneInfo("Europe/Kyiv")
 CHAT = 501
@@ -75,7 +76,7 @@ async def test_missed_digest_is_sent_once_after_restart_covering_the_gap(
     rows = await digest_rows(db)
     assert [r.dedup_key for r in rows] == [f"digest:{CHAT}:{to_ts(EVENING)}:0"]
     # 06:00 UTC on the 24th was still summer time in Kyiv
-    assert "<b>Digest</b> 24 Oct 09:00 – 27 Oct 20:00 (Europe/Kyiv)" in rows[0].body
+    assert "<b>Digest</b> 24 Oct 09:00 EEST – 27 Oct 20:00 EET (Europe/Kyiv)" in rows[0].body
     assert await last_digest(db) == EVENING
     await first.stop()
 
@@ -268,3 +269,109 @@ async def test_one_chats_broken_digest_never_stops_the_start_or_the_others(
     crashed = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert crashed == ["scheduled job crashed"] and "TypeError" in caplog.text
     assert scheduler.scheduler.running
+
+
+NIGHT_POSTS = (
+    (SVODKI, "Ночью над Белгородом сбиты два беспилотника, сообщает губернатор."),
+    (VISNYK, "Підстанція на Київщині знеструмлена після атаки, блекаут у трьох селах."),
+    (OSINT, "Belgorod region: air defence active overnight, debris reported in two villages."),
+)
+
+
+async def test_hourly_digests_through_the_dst_night_lose_and_double_no_hour(
+    db: Database, schedulers: Factory
+) -> None:
+    """Kyiv's clock shows 03:00 twice that night; both fires digest their own real hour."""
+    await store_day(db)
+    night = datetime(2024, 10, 26, 21, tzinfo=UTC)  # 00:00 EEST
+    batch = [
+        IncomingMessage(channel, 100 + n, night + timedelta(minutes=20 * n + 5), f"{text} #{n}")
+        for n in range(18)  # every 20 minutes until 06:00 UTC, 08:00 EET
+        for channel, text in [NIGHT_POSTS[n % 3]]
+    ]
+    await Pipeline(db).ingest(batch)
+    await add_subscriber(db, CHAT, "rule:belgorod", "rule:kyiv-power", schedule="every 1h")
+    await subscribers.set_timezone(db, CHAT, "Europe/Kyiv")
+    await digests.mark_digest_sent(db, CHAT, night)
+    scheduler = schedulers(night)
+    await scheduler.reload()
+    fires = fires_between(parse_schedule("every 1h"), KYIV, night, night + timedelta(hours=6))
+    runs = [await scheduler.run_digest(CHAT, now=fire + timedelta(minutes=1)) for fire in fires]
+    periods = [(r.period.since, r.period.until) for r in runs if r is not None]
+    assert len(periods) == len(fires) == 6
+    assert [until - since for since, until in periods] == [timedelta(hours=1)] * 6
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(periods))
+    assert sum(r.hits for r in runs if r is not None) == 18  # each post in exactly one digest
+    bodies = [row.body for row in await digest_rows(db)]
+    assert len(bodies) == 6 and len({row.dedup_key for row in await digest_rows(db)}) == 6
+    assert "<b>Digest</b> 27 Oct 03:00 EEST – 03:00 EET (Europe/Kyiv)" in bodies[3]
+    assert "<b>Digest</b> 27 Oct 03:00 EET – 04:00 (Europe/Kyiv)" in bodies[4]
+
+
+async def test_the_daily_digest_of_the_dst_day_covers_25_hours(
+    db: Database, schedulers: Factory
+) -> None:
+    await store_day(db)
+    twice = datetime(2024, 10, 27, 0, 30, tzinfo=UTC)  # 03:30 EEST, and an hour later 03:30 EET
+    await Pipeline(db).ingest(
+        [
+            IncomingMessage(SVODKI, 200, twice, NIGHT_POSTS[0][1]),
+            IncomingMessage(VISNYK, 201, twice + timedelta(hours=1), NIGHT_POSTS[1][1]),
+        ]
+    )
+    await add_subscriber(db, CHAT, "all", schedule="daily 08:00", timezone="Europe/Kyiv")
+    await digests.mark_digest_sent(db, CHAT, datetime(2024, 10, 26, 5, tzinfo=UTC))  # 08:00 EEST
+    scheduler = schedulers(MORNING + timedelta(minutes=1))
+    await scheduler.reload()
+    run = await scheduler.run_digest(CHAT)
+    assert run is not None and run.period.until - run.period.since == timedelta(hours=25)
+    (row,) = await digest_rows(db)
+    assert "<b>Digest</b> 26 Oct 08:00 EEST – 27 Oct 08:00 EET (Europe/Kyiv)" in row.body
+    assert "at 27 Oct 03:30 EEST" in row.body and "at 27 Oct 03:30 EET" in row.body
+
+
+async def test_deleted_and_paused_rules_between_digests(db: Database, schedulers: Factory) -> None:
+    """A deleted rule's hits went with it and it is not shown; a paused rule's hits stored in
+    the period are shown: they were caught while it was active."""
+    await store_day(db)
+    await add_subscriber(db, CHAT, "rule:belgorod", "rule:kyiv-power", "rule:dprk-kursk")
+    await add_subscriber(db, CHAT + 1, "rule:belgorod")  # only the rule about to go
+    await subscribers.set_digest_empty(db, CHAT + 1, True)
+    for chat in (CHAT, CHAT + 1):
+        await digests.mark_digest_sent(db, chat, MORNING)
+    await rules.remove(db, "belgorod")
+    await rules.set_paused(db, "kyiv-power", True)
+    scheduler = schedulers(EVENING + timedelta(minutes=1))
+    await scheduler.reload()
+    run = await scheduler.run_digest(CHAT)
+    assert run is not None and run.hits == 4  # dprk-kursk 3, kyiv-power 1
+    (row,) = await digest_rows(db)
+    assert "<b>kyiv-power</b>" in row.body and "<b>dprk-kursk</b>" in row.body
+    assert "belgorod" not in row.body and "Белгород" not in row.body
+    gone = await scheduler.run_digest(CHAT + 1)
+    assert gone is not None and gone.hits == 0
+    (nothing,) = await digest_rows(db, CHAT + 1)
+    assert nothing.body.startswith("Nothing new since 27 Oct 08:00")
+
+
+async def test_empty_period_says_nothing_new_once_in_the_subscribers_zone_or_stays_silent(
+    db: Database, schedulers: Factory
+) -> None:
+    await store_day(db)
+    fire = datetime(2024, 10, 28, 12, tzinfo=UTC)  # 08:00 in New York (EDT), 14:00 in Kyiv
+    for chat in (CHAT, CHAT + 1):
+        await add_subscriber(
+            db, chat, "rule:belgorod", schedule="daily 08:00", timezone="America/New_York"
+        )
+        await digests.mark_digest_sent(db, chat, fire - timedelta(days=1))
+    await subscribers.set_digest_empty(db, CHAT, True)
+    scheduler = schedulers(fire + timedelta(minutes=3))  # its default zone is Kyiv
+    await scheduler.reload()
+    told, silent = await scheduler.run_digest(CHAT), await scheduler.run_digest(CHAT + 1)
+    assert told is not None and (told.hits, told.parts) == (0, 1)
+    (row,) = await digest_rows(db, CHAT)
+    assert row.body == "Nothing new since 27 Oct 08:00 (America/New_York)."
+    assert row.dedup_key == f"digest:{CHAT}:{to_ts(fire)}:0"
+    assert silent is not None and (silent.hits, silent.parts) == (0, 0)
+    assert await digest_rows(db, CHAT + 1) == []
+    assert await last_digest(db, CHAT) == await last_digest(db, CHAT + 1) == fire

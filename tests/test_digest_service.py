@@ -22,7 +22,7 @@ from bot.digest.service import (
     period_length,
     render_demo_digest,
 )
-from storage import channels, digests
+from storage import channels, digests, rules
 from storage.database import Database
 from tests.digest_dataset import DAY, OSINT, T0, VISNYK, add_subscriber, store_day
 
@@ -234,3 +234,34 @@ async def test_digests_sharing_fingerprints_in_threads_agree_with_one_alone(db: 
         )
     )
     assert all(render_html(d) == render_html(alone) for d in together)
+
+
+async def test_tag_coverage_is_read_when_the_digest_is_built(db: Database) -> None:
+    """A re-tagged channel changes what a period's digest covers, past periods included:
+    coverage is what the subscription means now (see ``storage.digests``)."""
+    await store_day(db)
+    await add_subscriber(db, 11, "tag:ua", timezone="Europe/Kyiv")
+
+    async def covered() -> set[tuple[str, int]]:
+        digest = await digest_for_chat(db, 11, "24h", now=NOW)
+        return {(r.rule, h.message_id) for r in digest.rules for s in r.stories for h in s.hits}
+
+    assert await covered() == {("dprk-kursk", 20), ("kyiv-power", 21)}  # Прикордонний вісник
+    visnyk = await channels.find(db, telegram_id=VISNYK.telegram_id)
+    osint = await channels.find(db, telegram_id=OSINT.telegram_id)
+    assert visnyk is not None and osint is not None
+    await channels.set_tags(db, visnyk.id, ["mil"])
+    await channels.set_tags(db, osint.id, ["osint", "ua"])
+    assert await covered() == {("dprk-kursk", 30)}  # the same period, the English channel now
+
+
+async def test_deleted_and_paused_rules_on_demand(db: Database) -> None:
+    await store_day(db)
+    await add_subscriber(db, 12, "rule:belgorod", "rule:kyiv-power")
+    await rules.remove(db, "belgorod")
+    await rules.set_paused(db, "kyiv-power", True)
+    digest = await digest_for_chat(db, 12, "24h", now=NOW)
+    assert [r.rule for r in digest.rules] == ["kyiv-power"]  # caught while it was active
+    assert "Белгород" not in render_html(digest)[0]
+    with pytest.raises(DigestError, match="no rule named 'belgorod'"):
+        await digest_for_chat(db, 12, "24h", "belgorod", now=NOW)

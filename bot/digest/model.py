@@ -8,7 +8,7 @@ the digest be tested and benchmarked without a database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.text import DEFAULT_WIDTH
@@ -53,15 +53,22 @@ class DigestHit:
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """``[since, until)`` in aware datetimes."""
+    """``[since, until)``, given as aware datetimes and kept in UTC.
+
+    Two datetimes of one zone compare by wall clock, so a period from 03:00 EEST to 03:00 EET
+    (the repeated hour of a fall-back) would look empty and a hit at 03:30 EEST would look
+    outside it; in UTC every comparison is real time.
+    """
 
     since: datetime
     until: datetime
 
     def __post_init__(self) -> None:
-        for moment in (self.since, self.until):
+        for name in ("since", "until"):
+            moment: datetime = getattr(self, name)
             if moment.tzinfo is None or moment.utcoffset() is None:
                 raise ValueError(f"naive datetime {moment!r}: a digest period needs aware times")
+            object.__setattr__(self, name, moment.astimezone(UTC))
         if self.until <= self.since:
             raise ValueError(f"empty digest period {self.since} .. {self.until}")
 

@@ -34,15 +34,24 @@ def sparkline(counts: Sequence[int]) -> str:
     return "".join(SPARK[0] if n == 0 else SPARK[max(1, round(n / top * steps))] for n in counts)
 
 
-def _when(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%d %b %H:%M")
+def _when(moment: datetime, tz: ZoneInfo, clock: str = "%d %b %H:%M", zone: bool = False) -> str:
+    """The reader's wall clock, with the zone's abbreviation when ``zone`` is asked for or the
+    wall clock alone is ambiguous: after a fall-back, 03:30 EEST and 03:30 EET are an hour
+    apart and must not read the same."""
+    local = moment.astimezone(tz)
+    repeated = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+    return local.strftime(f"{clock} %Z" if zone or repeated else clock)
 
 
 def _period(digest: Digest) -> str:
+    """Both ends in the digest's zone; across a DST change each end names its offset (08:00
+    EEST – 08:00 EET), so a 25-hour day does not pass for 24."""
     since = digest.period.since.astimezone(digest.tz)
     until = digest.period.until.astimezone(digest.tz)
-    end = until.strftime("%H:%M" if since.date() == until.date() else "%d %b %H:%M")
-    return f"{since.strftime('%d %b %H:%M')} – {end} ({digest.tz.key})"
+    shifted = since.utcoffset() != until.utcoffset()
+    clock = "%H:%M" if since.date() == until.date() else "%d %b %H:%M"
+    start = _when(since, digest.tz, zone=shifted)
+    return f"{start} – {_when(until, digest.tz, clock, zone=shifted)} ({digest.tz.key})"
 
 
 def _title(hit: DigestHit) -> str:
@@ -114,8 +123,10 @@ def _html_footer(left: dict[str, tuple[int, int]]) -> str:
     posts = sum(p for _, p in left.values())
     named = list(left.items())[:_HEADER_RULES]
     per_rule = ", ".join(f"{html.escape(r, quote=False)} {n}" for r, (n, _) in named)
-    if len(left) > len(named):
-        per_rule += f", +{len(left) - len(named)} more rules"
+    rest = list(left.values())[len(named) :]
+    if rest:
+        unnamed = sum(n for n, _ in rest)
+        per_rule += f" and {_plural(unnamed, 'story')} of {_plural(len(rest), 'more rule')}"
     return (
         f"<i>Left out: {_plural(stories, 'story')} ({_plural(posts, 'post')}) — {per_rule}. "
         "Ask for one rule with /digest to see them.</i>"

@@ -14,7 +14,9 @@ an hour (minutes): analysts want digests at predictable times, not drifting ones
 
 The trigger is the single source of fire times: ``previous_fire`` and ``fires_between``
 replay the same trigger, so "the digest missed while down" on restart is computed by exactly
-the rule that would have fired it.
+the rule that would have fired it. They return UTC: Python compares and subtracts two
+datetimes of the same zone by their wall clocks, so on a fall-back night 03:00 EET would
+count as "at or before" 03:01 EEST, an hour before it happens, and a digest would close early.
 """
 
 from __future__ import annotations
@@ -153,18 +155,19 @@ def _lookback(schedule: Schedule) -> timedelta:
 def fires_between(
     schedule: Schedule, tz: ZoneInfo, since: datetime, until: datetime, limit: int = 10_000
 ) -> list[datetime]:
-    """Fire times in ``(since, until]``, in ``tz``, oldest first (at most ``limit``)."""
+    """Fire times in ``(since, until]`` as UTC datetimes, oldest first (at most ``limit``)."""
     _require_aware(since, until)
     trigger = make_trigger(schedule, tz)
     fires: list[datetime] = []
     if trigger is None:
         return fires
-    # Step in UTC: wall-clock arithmetic on an aware local time would land back inside the
-    # repeated hour of a DST fall-back and return the same fire forever.
+    # Step and compare in UTC (see the module docstring): wall-clock arithmetic on an aware
+    # local time would land back inside the repeated hour and return the same fire forever.
+    end = until.astimezone(UTC)
     fire = trigger.get_next_fire_time(None, _after(since))
-    while fire is not None and fire <= until and len(fires) < limit:
-        fires.append(fire)
-        fire = trigger.get_next_fire_time(fire, _after(fire))
+    while fire is not None and (moment := fire.astimezone(UTC)) <= end and len(fires) < limit:
+        fires.append(moment)
+        fire = trigger.get_next_fire_time(fire, _after(moment))
     return fires
 
 
@@ -179,6 +182,7 @@ def previous_fire(schedule: Schedule, tz: ZoneInfo, now: datetime) -> datetime |
     then covers the whole gap.
     """
     _require_aware(now)
+    now = now.astimezone(UTC)
     fires = fires_between(schedule, tz, now - _lookback(schedule), now)
     return fires[-1] if fires else None
 

@@ -6,6 +6,8 @@ A subscriber's digest covers its subscriptions the way instant alerts route them
 ``rule:NAME`` covers that rule's hits, ``tag:NAME`` covers every hit in a channel carrying
 that tag (whatever the rule), and ``all`` covers everything. Hits of instant rules are
 included: the digest is the period's record, and a story's corroboration counts all of it.
+Tags and rules are read as they are when the digest is built (``storage.digests`` says why):
+a deleted rule is not shown, a paused rule's hits from the period are.
 """
 
 from __future__ import annotations
