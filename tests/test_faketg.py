@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from telethon import TelegramClient, errors, events, functions, types
 
 from tests.faketg import FakeTelegram, deliver, forget_flood_waits, make_client, push
+from tests.waiting import eventually
 
 GetHistory = functions.messages.GetHistoryRequest
 Resolve = functions.contacts.ResolveUsernameRequest
@@ -157,6 +159,21 @@ async def test_peer_dialogs_report_the_top_message_of_joined_channels(
     peers = [types.InputDialogPeer(types.InputPeerChannel(c.id, c.access_hash)) for c in (a, b)]
     answer = await client(functions.messages.GetPeerDialogsRequest(peers))
     assert [(d.peer.channel_id, d.top_message) for d in answer.dialogs] == [(a.id, 3)]
+
+
+async def test_a_hung_request_is_received_but_never_answered(
+    world: FakeTelegram, client: TelegramClient
+) -> None:
+    world.hang(Resolve)
+    hung = asyncio.create_task(client(Resolve("kursk_news")))
+    await eventually(lambda: world.count(Resolve) == 1, what="the request reached Telegram")
+    world.add_channel("kursk_news")
+    answered = await client(Resolve("kursk_news"))
+    assert [c.username for c in answered.chats] == ["kursk_news"]
+    assert not hung.done()
+    hung.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await hung
 
 
 async def test_going_offline_completes_disconnected_and_refuses_requests(

@@ -208,7 +208,7 @@ async def test_a_failing_router_rolls_the_whole_batch_back(kursk: Database) -> N
         async def enqueue(self, db: Database, new: Sequence[NewHit]) -> None:
             raise RuntimeError("outbox unavailable")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="outbox unavailable"):
         await Pipeline(kursk, router=Broken()).ingest(BATCH)
     assert await messages.count(kursk) == 0
     assert await hits.count(kursk) == 0

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from telethon.tl.functions.messages import SendMessageRequest
 
 from bot.commands import run as run_command
 from bot.commands.context import CommandContext
@@ -35,18 +36,6 @@ async def fake_clients(world: FakeTelegram) -> Clients:
     user = await make_client(world)
     bot = await make_client(world, bot=True, raise_last_call_error=True)
     return Clients(user, bot)
-
-
-class HangingSender:
-    """Telegram never answers this send (a dead connection the library has not noticed)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def send(self, chat_id: int, html: str) -> int:
-        self.calls += 1
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
 
 
 async def leaky_failure() -> None:
@@ -103,14 +92,13 @@ async def test_a_hung_send_cannot_hold_up_the_stop_and_goes_out_after_restart(
     olena = world.add_user("Олена")
     settings = replace(Settings(), bot_token=BOT_TOKEN)
     service = Service(settings, db, await fake_clients(world), stop_grace=0.5)
-    hanging = HangingSender()
-    service.deliverer.sender = hanging
+    world.hang(SendMessageRequest)  # Telegram never answers (a dead connection unnoticed)
     await outbox.enqueue(
         db, [NewOutboxItem("a:1", olena.id, "alert", "КНДР у Курській", datetime.now(UTC))]
     )
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
-    await eventually(lambda: hanging.calls == 1)
+    await eventually(lambda: world.count(SendMessageRequest) == 1, what="the send went out")
 
     stop.set()
     await asyncio.wait_for(task, 30)  # a guard only: without the bound this never returns
@@ -124,6 +112,7 @@ async def test_a_hung_send_cannot_hold_up_the_stop_and_goes_out_after_restart(
     stop.set()
     await asyncio.wait_for(task, 30)
     assert [m.message for m in sent_to(world, olena.id)] == ["КНДР у Курській"]
+    assert world.count(SendMessageRequest) == 2  # the hung one, then the one that went out
     assert [r.status for r in await outbox.list_items(db)] == ["sent"]
 
 

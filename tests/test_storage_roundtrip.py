@@ -69,7 +69,7 @@ async def test_channel_state_and_high_water(db: Database) -> None:
         120,
     )
     assert (await channels.unwatch(db, "t.me/+AbCdEf123")).watched is False
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match=r"channel t\.me/\+AbCdEf123 is not watched"):
         await channels.unwatch(db, "t.me/+AbCdEf123")
 
 
@@ -106,7 +106,7 @@ async def test_audit_and_state(db: Database) -> None:
 
 
 async def test_failed_transaction_rolls_back_everything(db: Database) -> None:
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="crash in the middle"):
         async with db.transaction():
             await rules.add(db, "a", "Курск")
             await audit.record(db, "cli", "rule.add", name="a")
@@ -130,5 +130,6 @@ async def test_concurrent_tasks_do_not_share_a_transaction(db: Database) -> None
         await rules.add(db, "kept", "drone")
 
     results = await asyncio.gather(slow_failing(), other(), return_exceptions=True)
-    assert isinstance(results[0], RuntimeError)
+    assert isinstance(results[0], RuntimeError) and str(results[0]) == "rolled back"
+    assert results[1] is None
     assert [r.name for r in await rules.list_rules(db)] == ["kept"]

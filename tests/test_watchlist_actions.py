@@ -46,9 +46,9 @@ async def test_bad_input_is_refused_before_anything_is_written(db: Database) -> 
     with pytest.raises(InvalidField, match="priority"):
         await actions.add_rule(db, "cli", "kursk", "Курск", priority="urgent")
     await actions.add_rule(db, "cli", "kursk", "Курск")
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError, match="a rule named 'kursk' already exists"):
         await actions.add_rule(db, "cli", "kursk", "Kursk")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no rule named 'no-such-rule'"):
         await actions.pause_rule(db, "cli", "no-such-rule")
     assert [e.action for e in await audit.recent(db)] == ["rule.add"]
 
@@ -62,9 +62,9 @@ async def test_channels_are_watched_by_canonical_reference(db: Database) -> None
     assert [c.ref for c in await actions.list_channels(db)] == ["-1001987654321", "@sumy_news"]
     await actions.unwatch_channel(db, "cli", "https://t.me/sumy_news")
     assert [c.ref for c in await actions.list_channels(db)] == ["-1001987654321"]
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="channel @sumy_news is not watched"):
         await actions.tag_channel(db, "cli", "@sumy_news", ["ua"])
-    with pytest.raises(InvalidField):
+    with pytest.raises(InvalidField, match="'not a channel!' is not a channel reference"):
         await actions.unwatch_channel(db, "cli", "not a channel!")
 
 

@@ -30,7 +30,8 @@ The world:
   ``GetPeerDialogs``; ``JoinChannel`` takes the account back into a public channel only (an
   invite-only one answers ``ChannelPrivateError``: it needs its invite).
 - ``fail(RequestType, errors.SomeError, times=1, when=predicate, **kwargs)`` queues real RPC
-  errors (``FloodWaitError`` takes ``capture=seconds``).
+  errors (``FloodWaitError`` takes ``capture=seconds``); ``hang(RequestType, times=1)``
+  receives requests and never answers them (a dead connection Telethon has not noticed).
 - ``go_offline()`` drops every connection (``client.disconnected`` completes with
   ``ConnectionError``, sends fail, reconnects are refused) until ``go_online()``.
 - ``requests`` logs every request (wrappers unwrapped); ``count(Type)`` and ``of(Type)``.

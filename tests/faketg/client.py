@@ -12,6 +12,7 @@ from telethon.sessions.abstract import Session
 
 from tests.faketg.sender import FakeSender
 from tests.faketg.world import FakeTelegram
+from tests.waiting import eventually
 
 API_ID = 12345
 API_HASH = "0123456789abcdef0123456789abcdef"
@@ -90,17 +91,15 @@ async def deliver(
     await settle(client, until=until)
 
 
-async def settle(
-    client: TelegramClient, *, until: Callable[[], bool] | None = None, patience: float = 3.0
-) -> None:
-    """Yield to the loop until ``until()`` holds, or else until updates and handlers are quiet."""
+async def settle(client: TelegramClient, *, until: Callable[[], bool] | None = None) -> None:
+    """Yield to the loop until ``until()`` holds (failing after a generous wait, never
+    returning as if it had), or else until updates and handlers are quiet."""
+    if until is not None:
+        await eventually(until, what="the updates were handled")
+        return
     quiet = 0
-    for _ in range(int(patience / 0.005)):
+    for _ in range(600):
         await asyncio.sleep(0.005)
-        if until is not None:
-            if until():
-                return
-            continue
         busy = not client._updates_queue.empty() or any(
             not t.done() for t in client._event_handler_tasks
         )

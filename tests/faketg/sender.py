@@ -14,6 +14,8 @@ from typing import Any
 
 from telethon import errors, types
 
+from tests.faketg.world import NO_ANSWER
+
 _OWN_UPDATE_TYPES = (types.Updates, types.UpdatesCombined, types.UpdateShort)
 _LOGGED_IN = (types.auth.Authorization, types.auth.LoginTokenSuccess)
 _BEFORE_LOGIN = {
@@ -87,6 +89,8 @@ class FakeSender:
         except errors.RPCError as e:
             future.set_exception(e)
         else:
+            if result is NO_ANSWER:
+                return future  # never resolved: the request hangs until cancelled
             if isinstance(result, _LOGGED_IN):
                 self.authorized = True  # the server now ties this key to the account
             if isinstance(result, _OWN_UPDATE_TYPES) and self.updates_queue is not None:

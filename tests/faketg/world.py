@@ -21,6 +21,7 @@ from telethon.tl.tlobject import TLRequest
 START = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)
 DEFAULT_CHANNEL_LIMIT = 500
 MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units of the text after formatting
+NO_ANSWER = object()  # ``answer``'s result for a request that ``hang`` swallows
 
 
 @dataclass
@@ -69,6 +70,7 @@ class FakeTelegram:
         self.callback_answers: list[functions.messages.SetBotCallbackAnswerRequest] = []
         self.requests: list[TLRequest] = []
         self._faults: dict[type, deque[_Fault]] = defaultdict(deque)
+        self._hangs: dict[type, int] = defaultdict(int)
         self._pts: dict[int, int] = defaultdict(lambda: 1)
         self._events: dict[int, list[tuple[int, types.TypeUpdate]]] = defaultdict(list)
         self._common_pts: dict[int, int] = defaultdict(lambda: 1)
@@ -321,6 +323,11 @@ class FakeTelegram:
         for _ in range(times):
             self._faults[request_type].append(_Fault(error, kwargs, when))
 
+    def hang(self, request_type: type, *, times: int = 1) -> None:
+        """Receive the next ``times`` requests of this type and never answer them: a dead
+        connection that Telethon has not noticed yet."""
+        self._hangs[request_type] += times
+
     def count(self, request_type: type) -> int:
         return sum(isinstance(r, request_type) for r in self.requests)
 
@@ -335,6 +342,9 @@ class FakeTelegram:
             return self.answer(request.query, account)
         self.requests.append(copy.copy(request))  # Telethon mutates paging requests
         self._maybe_fail(request)
+        if self._hangs[type(request)]:
+            self._hangs[type(request)] -= 1
+            return NO_ANSWER
         handler = self.handlers.get(type(request))
         if handler is None:
             raise NotImplementedError(f"the fake Telegram does not answer {type(request).__name__}")
