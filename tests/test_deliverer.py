@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -324,3 +324,31 @@ async def test_a_bad_row_never_stops_the_deliverer(
     await asyncio.wait_for(running, 5)
     assert texts_to(world, taras.id) == ["Kursk"]
     assert sorted(r.status for r in await outbox.list_items(db)) == ["failed", "sent"]
+
+
+async def test_a_row_queued_while_the_deliverer_looks_for_work_goes_out_at_once(
+    db: Database, world: FakeTelegram, bot: TelegramClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wake-up for a row queued during the idle check for due rows was cleared after the
+    check, so the row waited for the next idle poll (and a stop, for its whole length)."""
+    monkeypatch.setattr("bot.telegram.deliverer.IDLE_POLL_S", 3600.0)  # no poll to hide behind
+    olena = world.add_user("Олена")
+    clock = FakeClock()
+    deliverer = Deliverer(db, TelethonSender(bot), clock=clock)
+    looked: list[bool] = []
+    real_next_due = outbox.next_due
+
+    async def queued_meanwhile(database: Database) -> datetime | None:
+        due = await real_next_due(database)
+        if not looked:
+            looked.append(True)
+            await queue(db, clock, olena.id, "Колона КНДР під Суджею")
+            deliverer.notify()
+        return due
+
+    monkeypatch.setattr(outbox, "next_due", queued_meanwhile)
+    running = asyncio.create_task(deliverer.run())
+    await eventually(lambda: bool(texts_to(world, olena.id)), what="the alert went out")
+    assert texts_to(world, olena.id) == ["Колона КНДР під Суджею"]
+    deliverer.stop()
+    await asyncio.wait_for(running, 30)

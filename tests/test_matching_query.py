@@ -27,6 +27,12 @@ def word(text: str, column: int) -> Term:
         ("дрон NOT Курск", And((word("дрон", 1), Not(word("курск", 10))))),
         ("дрон -Курск", And((word("дрон", 1), Not(word("курск", 7))))),
         ("дрон NEAR/3 Курськ", Near(word("дрон", 1), word("курськ", 13), 3, 6)),
+        # Ukrainian: every apostrophe is one, and part of the word.
+        ("пам’ятник", word("пам'ятник", 1)),
+        ('"Збройні сили"', Phrase((word("збройні", 1), word("сили", 1)), 1)),
+        ("=Суми", Term("exact", "суми", 1)),
+        ("обстріл* OR Харків", Or((Term("prefix", "обстріл", 1), word("харків", 13)))),
+        ("пам'ять NEAR/2 загиблих", Near(word("пам'ять", 1), word("загиблих", 16), 2, 9)),
         # Precedence: NOT, then NEAR, then AND, then OR.
         (
             "a OR b c",

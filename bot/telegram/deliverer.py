@@ -101,6 +101,7 @@ class Deliverer:
         if resent:
             log.warning("resending alerts interrupted by a crash", extra=fields(rows=resent))
         while not self._stopping:
+            self._wake.clear()  # before looking for work: a notify or stop from now on is kept
             try:
                 if not await self.deliver_due():
                     await self._idle()
@@ -115,7 +116,6 @@ class Deliverer:
         if due is not None:
             wait = max(self._group_hold, (due - self.clock.now()).total_seconds())
             timeout = min(timeout, max(0.05, wait))
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
