@@ -16,7 +16,7 @@ rule) can never be queued twice, however often ingest retries.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -104,6 +104,31 @@ async def withdraw_pending(db: Database, kind: OutboxKind, subjects: Sequence[st
                 (kind, subject),
             )
     return removed
+
+
+async def revise_pending(
+    db: Database, kind: OutboxKind, subject: str, body_for: Callable[[int], str]
+) -> int:
+    """Rewrite rows not yet handed to Telegram whose key is ``<kind>:<their chat>:<subject>``
+    with ``body_for(chat_id)``; returns how many.
+
+    An edited post's waiting alert should quote the post as it reads now. Key, id and
+    ``not_before`` stay, so the row keeps its place in its chat's order; a ``sending`` or
+    ``sent`` row went out as it was and is left alone.
+    """
+    revised = 0
+    async with db.transaction():
+        rows = await db.fetchall(
+            "SELECT id, chat_id FROM outbox WHERE status = 'pending' AND kind = ?"
+            " AND dedup_key = kind || ':' || chat_id || ':' || ?",
+            (kind, subject),
+        )
+        for row in rows:
+            revised += await db.execute_rowcount(
+                "UPDATE outbox SET body = ? WHERE id = ? AND status = 'pending'",
+                (body_for(row["chat_id"]), row["id"]),
+            )
+    return revised
 
 
 async def get(db: Database, item_id: int) -> OutboxItem | None:

@@ -8,22 +8,28 @@ one that restores it alert once).
 An edit that takes a hit away withdraws that hit's alerts still waiting in the outbox (held
 by quiet hours or a retry): they would quote words the post no longer has, and the post's
 link would show text that does not match. Alerts already handed to Telegram stand, and
-their keys keep the restored match from alerting again. An edit that keeps the match leaves
-a waiting alert as queued, with the words it first matched.
+their keys keep the restored match from alerting again. An edit that keeps the match
+re-renders that hit's waiting alerts with the post's current words, in the same transaction:
+the subscriber opens the link and reads what the alert quoted. Each keeps its key and its
+place in the chat's order; alerts already sending or sent are left as they went out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.alerts import render_alert
+from bot.alerts import AlertHit, render_alert
 from bot.pipeline.model import NewHit, RetractedHit
 from bot.pipeline.route import QuietHours, Recipient, alert_subject, route
 from storage import channels, outbox, subscribers
 from storage.database import Database
 from storage.subscribers import Subscriber
+
+
+def zone_of(subscriber: Subscriber, default_zone: ZoneInfo) -> ZoneInfo:
+    return ZoneInfo(subscriber.timezone) if subscriber.timezone else default_zone
 
 
 def recipient(subscriber: Subscriber, default_zone: ZoneInfo) -> Recipient:
@@ -33,7 +39,7 @@ def recipient(subscriber: Subscriber, default_zone: ZoneInfo) -> Recipient:
     return Recipient(
         chat_id=subscriber.chat_id,
         targets=frozenset(subscriber.targets),
-        zone=ZoneInfo(subscriber.timezone) if subscriber.timezone else default_zone,
+        zone=zone_of(subscriber, default_zone),
         quiet=quiet,
         instant=subscriber.instant,
         active=subscriber.active,
@@ -82,3 +88,26 @@ class OutboxRouter:
     async def withdraw(self, db: Database, retracted: Sequence[RetractedHit]) -> None:
         subjects = [alert_subject(h.channel.telegram_id, h.message_id, h.rule) for h in retracted]
         await outbox.withdraw_pending(db, "alert", subjects)
+
+    async def revise(self, db: Database, kept: Sequence[AlertHit]) -> None:
+        """Re-render the waiting alerts of hits an edit kept, with the post's current text.
+
+        Each chat's alert is rendered in that chat's zone, as when it was queued; a chat gone
+        inactive or unsubscribed since still has its waiting alert brought up to date.
+        """
+        if not kept:
+            return
+        zones = {
+            s.chat_id: zone_of(s, self.default_zone) for s in await subscribers.list_subscribers(db)
+        }
+        for hit in kept:
+            subject = alert_subject(hit.channel.telegram_id, hit.message_id, hit.rule)
+            await outbox.revise_pending(
+                db, "alert", subject, _renderer(hit, zones, self.default_zone)
+            )
+
+
+def _renderer(
+    hit: AlertHit, zones: Mapping[int, ZoneInfo], default_zone: ZoneInfo
+) -> Callable[[int], str]:
+    return lambda chat_id: render_alert(hit, zones.get(chat_id, default_zone))
