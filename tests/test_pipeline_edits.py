@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.pipeline.alert_router import OutboxRouter
-from bot.pipeline.ingest import AlertRouter, Pipeline
+from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage, NewHit
 from storage import outbox, rules, subscribers
 from storage.database import Database
@@ -124,14 +124,7 @@ async def test_an_alert_already_handed_to_telegram_is_not_withdrawn(
 
 KEPT = "Взрывы в Курске, в городе сирены. Уточнение: пострадавших нет, горит склад."
 
-needs_ingest_hook = pytest.mark.xfail(
-    not hasattr(AlertRouter, "revise"),
-    reason="ingest does not yet hand the hits an edit kept to the router",
-    strict=True,
-)
 
-
-@needs_ingest_hook
 async def test_an_edit_that_keeps_the_match_rewords_its_waiting_alert_in_place(
     pipeline: Pipeline, db: Database
 ) -> None:

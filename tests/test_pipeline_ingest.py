@@ -51,6 +51,7 @@ class RecordingRouter:
     def __init__(self) -> None:
         self.seen: list[NewHit] = []
         self.retracted: list[RetractedHit] = []
+        self.kept: list[NewHit] = []
 
     async def enqueue(self, db: Database, new: Sequence[NewHit]) -> None:
         assert db.conn.in_transaction
@@ -59,6 +60,10 @@ class RecordingRouter:
     async def withdraw(self, db: Database, retracted: Sequence[RetractedHit]) -> None:
         assert db.conn.in_transaction
         self.retracted.extend(retracted)
+
+    async def revise(self, db: Database, kept: Sequence[NewHit]) -> None:
+        assert db.conn.in_transaction
+        self.kept.extend(kept)
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ Decisions worth knowing:
 - Idempotent per (channel, message id). A message seen again is ``unchanged`` unless its
   content differs; a version older than the stored one (by edit date, else date) never
   overwrites a newer one, so replaying an old export after the live reader changes nothing.
-- An edit re-matches the text. Hits that still match keep their id (spans refreshed), hits
-  that no longer match are deleted (the router withdraws their alerts still waiting), and a
-  rule that matches only after the edit gets a new hit marked ``after_edit`` that counts as
-  new; the router alerts once per post and rule, however often edits drop and restore it.
+- An edit re-matches the text. Hits that still match keep their id (spans refreshed, and the
+  router re-words their alerts still waiting), hits that no longer match are deleted (the
+  router withdraws their alerts still waiting), and a rule that matches only after the edit
+  gets a new hit marked ``after_edit`` that counts as new; the router alerts once per post
+  and rule, however often edits drop and restore it.
 - An album (messages sharing a ``grouped_id`` in one channel) is one post: per rule, at most
   one member carries the hit — the first member, by message id, that matches. Telegram puts
   the caption on one member, so usually that one carries every hit; the other members are
@@ -37,12 +38,14 @@ from storage.messages import MessageRecord, StoredMessage
 
 
 class AlertRouter(Protocol):
-    """Turns new instant hits into outbox rows, and takes back the waiting alerts of hits an
-    edit retracted, inside the caller's transaction."""
+    """Turns new instant hits into outbox rows, takes back the waiting alerts of hits an edit
+    retracted and re-words those of hits an edit kept, inside the caller's transaction."""
 
     async def enqueue(self, db: Database, hits: Sequence[NewHit]) -> None: ...
 
     async def withdraw(self, db: Database, retracted: Sequence[RetractedHit]) -> None: ...
+
+    async def revise(self, db: Database, kept: Sequence[NewHit]) -> None: ...
 
 
 def _record(channel_pk: int, m: IncomingMessage) -> MessageRecord:
@@ -101,6 +104,7 @@ class _ChannelBatch:
     unchanged: int = 0
     matched: list[_Matched] = field(default_factory=list)
     retracted: list[RetractedHit] = field(default_factory=list)
+    kept: list[NewHit] = field(default_factory=list)  # hits of re-worded posts, current text
 
 
 class Pipeline:
@@ -129,6 +133,7 @@ class Pipeline:
             stored = updated = unchanged = 0
             new_hits: list[NewHit] = []
             retracted: list[RetractedHit] = []
+            kept: list[NewHit] = []
             for group in by_channel.values():
                 work = await self._classify(group)
                 await self._fold_albums(work)
@@ -136,6 +141,7 @@ class Pipeline:
                 await messages.update_many(db, work.updates)
                 new_hits.extend(await self._store_hits(work))
                 retracted.extend(work.retracted)
+                kept.extend(work.kept)
                 stored += len(work.inserts)
                 updated += len(work.updates)
                 unchanged += work.unchanged
@@ -148,6 +154,9 @@ class Pipeline:
             if self.router is not None:
                 if retracted:
                     await self.router.withdraw(db, retracted)
+                revisable = [h for h in kept if h.priority == "instant"]
+                if revisable:
+                    await self.router.revise(db, revisable)
                 if instant:
                     await self.router.enqueue(db, instant)
         return IngestResult(stored, updated, unchanged, tuple(new_hits))
@@ -229,8 +238,23 @@ class Pipeline:
                             pk, rule.id, match.spans, match.words, item.record.date, item.edited
                         )
                     )
-                elif previous.spans != match.spans:
-                    refreshed.append((previous.id, match.spans, match.words))
+                else:
+                    if previous.spans != match.spans:
+                        refreshed.append((previous.id, match.spans, match.words))
+                    work.kept.append(
+                        NewHit(
+                            hit_id=previous.id,
+                            rule=rule.name,
+                            priority=rule.priority,
+                            channel=work.info,
+                            message_id=item.record.message_id,
+                            date=item.record.date,
+                            text=item.record.text,
+                            spans=match.spans,
+                            words=match.words,
+                            after_edit=previous.after_edit,
+                        )
+                    )
             for name, hit in had.items():
                 if self.rules.evaluated(name, work.only):
                     gone.append(hit.id)
