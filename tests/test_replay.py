@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands.replay import summary_lines
+from bot.pipeline.replay import ReplaySummary
 from tests.pipeline_exports import (
     WATCHLIST,
     chat,
@@ -149,3 +151,11 @@ def test_a_replay_killed_midway_completes_exactly_when_rerun(
     ]
     assert stored_hits(killed) == stored_hits(reference)
     assert rows(killed, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_the_summary_warns_only_when_the_slow_json_parser_did_the_work() -> None:
+    slow = summary_lines(ReplaySummary(read=3, parser="python"))
+    assert any("'python' backend" in line and "slower" in line for line in slow)
+    assert not any(
+        line.startswith("note") for line in summary_lines(ReplaySummary(parser="yajl2_c"))
+    )

@@ -14,6 +14,7 @@ from bot.commands.context import CommandContext, path_argument
 from bot.errors import ExportError, UsageError
 from bot.pipeline.replay import DEFAULT_BATCH, Progress, ReplaySummary, replay_export
 
+FAST_PARSER = "yajl2_c"
 _PLAIN_STEP = 10  # percent between progress lines when the output is not a terminal
 
 
@@ -86,6 +87,11 @@ def summary_lines(summary: ReplaySummary) -> list[str]:
         )
     else:
         lines.append("new hits: none")
+    if summary.parser and summary.parser != FAST_PARSER:
+        lines.append(
+            f"note     JSON was parsed by ijson's {summary.parser!r} backend, several times slower"
+            " than its C one: reinstall ijson from a wheel for this platform"
+        )
     return lines
 
 

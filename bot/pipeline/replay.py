@@ -36,6 +36,7 @@ class ReplaySummary:
     chats_read: int = 0
     chats_skipped: Counter[str] = field(default_factory=Counter)
     hits_per_rule: Counter[str] = field(default_factory=Counter)
+    parser: str = ""  # ijson's backend: the pure-Python one makes a big export several times slower
 
     def add(self, result: IngestResult) -> None:
         self.stored += result.stored
@@ -58,6 +59,7 @@ async def replay_export(
     summary = summary if summary is not None else ReplaySummary()
     pipeline = pipeline or Pipeline(db)
     reader = ExportReader(path)
+    summary.parser = reader.parser_backend
     batch: list[IncomingMessage] = []
 
     async def flush() -> None:

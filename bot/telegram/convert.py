@@ -10,14 +10,6 @@ from telethon import types, utils
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 
 
-def channel_info(channel: Any) -> ChannelInfo:
-    return ChannelInfo(
-        telegram_id=channel.id,
-        title=getattr(channel, "title", None),
-        username=getattr(channel, "username", None),
-    )
-
-
 def to_incoming(
     message: Any, channel: ChannelInfo, entities: Mapping[int, Any] | None = None
 ) -> IncomingMessage | None:
