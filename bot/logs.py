@@ -78,7 +78,8 @@ class RedactingFilter(logging.Filter):
 
 
 class StructuredFormatter(logging.Formatter):
-    """``text``: one line per record (control characters escaped); ``json``: one object."""
+    """``text``: one line per record (control characters escaped), a traceback following
+    on indented lines so no line of it can pass for a record; ``json``: one object."""
 
     def __init__(self, fmt: str) -> None:
         super().__init__()
@@ -104,12 +105,17 @@ class StructuredFormatter(logging.Formatter):
         pairs = " ".join(f"{_one_line(str(k))}={_text_value(v)}" for k, v in fields.items())
         line = f"{when} {record.levelname:<7} {record.name}: {_one_line(record.getMessage())}"
         line = f"{line} {pairs}" if pairs else line
-        return f"{line}\n{error}" if error else line
+        return f"{line}\n{_indented(error)}" if error else line
 
 
 def _one_line(text: str) -> str:
     """Escape newlines and other control characters so no value can forge a log line."""
     return _CONTROL.sub(lambda m: json.dumps(m[0])[1:-1], text)
+
+
+def _indented(text: str) -> str:
+    """A traceback under its record: an exception message may carry data with newlines."""
+    return "\n".join(f"    {_one_line(part)}" for part in text.splitlines())
 
 
 def _text_value(value: object) -> str:
@@ -132,7 +138,7 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("telethon", "apscheduler", "aiosqlite", "asyncio"):
+    for noisy in ("telethon", "apscheduler", "aiosqlite", "asyncio", "pymorphy3"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

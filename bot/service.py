@@ -173,11 +173,15 @@ class Service:
         stopping = asyncio.create_task(stop.wait())
         try:
             tasks = await self._start()
+            log.info("service started", extra=fields(bot=self.clients.bot is not None))
             done, _ = await asyncio.wait({stopping, *tasks}, return_when=asyncio.FIRST_COMPLETED)
             for task in done - {stopping}:
                 error = task.exception()
                 if error is not None:
-                    log.error("service task failed", extra=fields(task=task.get_name()))
+                    log.error(
+                        "service task failed",
+                        extra=fields(task=task.get_name(), error=type(error).__name__),
+                    )
                     raise error
                 raise ChanwatchError(f"{task.get_name()} stopped unexpectedly")
         except Exception as error:
@@ -211,6 +215,7 @@ class Service:
             await _bounded(self.health.close(), max(0.1, deadline - loop.time()))
         with contextlib.suppress(Exception):
             await heartbeat.mark_stopped(self.db, self.clock.now())
+        log.info("service stopped")
 
 
 async def _bounded(work: Awaitable[None], seconds: float) -> None:

@@ -106,7 +106,9 @@ def plan_of(subscriber: Subscriber, default_zone: ZoneInfo) -> DigestPlan | None
         schedule = parse_schedule(subscriber.digest_schedule)
         zone = ZoneInfo(subscriber.timezone) if subscriber.timezone else default_zone
     except (ScheduleError, ZoneInfoNotFoundError, ValueError) as error:
-        log.warning("digest settings unusable", extra=fields(chat=subscriber.chat_id, error=error))
+        log.warning(
+            "digest settings unusable", extra=fields(chat=subscriber.chat_id, error=str(error))
+        )
         return None
     if schedule.kind == "off":
         return None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.errors import ChanwatchError, RuleError
+from bot.logs import fields
 from bot.matching import RuleMatch, RuleSet
 from bot.pipeline.scopes import ActiveRule, ChannelKeys, rules_for_channel
 from storage import channels, rules, versions
@@ -40,7 +42,7 @@ class RuleBook:
         if key != self._compiled_key:
             self._ruleset, errors = RuleSet.compile_all_errors(key)
             for error in errors:
-                log.warning("stored rule skipped: %s", error)
+                _skipped(error)
             self._compiled_key = key
         self._active = [
             ActiveRule(r.id, r.name, r.priority, r.scopes)
@@ -86,3 +88,12 @@ class RuleBook:
         if not text or self.empty:
             return []
         return self._ruleset.match(text, only)
+
+
+def _skipped(error: ChanwatchError) -> None:
+    """A query's parse error may quote the operator's query, which is for DEBUG only."""
+    if isinstance(error, RuleError):
+        log.warning("stored rule skipped", extra=fields(rule=error.rule, column=error.error.column))
+        log.debug("why the rule was skipped", extra=fields(rule=error.rule, why=error.error.what))
+    else:
+        log.warning("stored rule skipped", extra=fields(why=str(error)))

@@ -22,6 +22,7 @@ from typing import Any
 
 from telethon import errors, functions, types, utils
 
+from bot.logs import fields
 from bot.telegram.failures import ChannelUnavailable
 from bot.telegram.reader_context import ReaderContext
 from bot.telegram.watched import Watched
@@ -71,7 +72,7 @@ async def rejoin(ctx: ReaderContext, watched: Watched) -> None:
     assert row.telegram_id is not None and row.access_hash is not None
     if row.username is None:
         raise ChannelUnavailable(LEFT_PRIVATE)
-    log.info("%s: the account is no longer in the channel; joining again", row.display_name)
+    log.info("left the channel; joining again", extra=fields(channel=row.display_name))
     with contextlib.suppress(errors.UserAlreadyParticipantError):
         await ctx.client(
             functions.channels.JoinChannelRequest(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot.logs import fields
 from bot.telegram.failures import ChannelUnavailable, TooManyChannels
 from bot.telegram.reader_context import ReaderContext
 from bot.telegram.watched import Watched, label
@@ -43,7 +44,10 @@ async def wait(ctx: ReaderContext, watched: Watched, seconds: int) -> None:
         detail=f"Telegram asked to wait {seconds} s (FloodWait)",
         wait_until=until,
     )
-    log.warning("%s: FloodWait of %s s, retrying at %s", watched.row.display_name, seconds, until)
+    log.warning(
+        "channel waits (FloodWait)",
+        extra=fields(channel=watched.row.display_name, seconds=seconds, until=until.isoformat()),
+    )
 
 
 async def fail(ctx: ReaderContext, watched: Watched, failure: ChannelUnavailable) -> None:
@@ -51,10 +55,13 @@ async def fail(ctx: ReaderContext, watched: Watched, failure: ChannelUnavailable
     state: ChannelState = "joining" if failure.joining else "failed"
     await set_state(ctx, watched, state, detail=failure.reason)
     if isinstance(failure, TooManyChannels):
-        log.error("cannot join %s: %s", watched.row.display_name, failure.reason)
+        log.error("cannot join", extra=fields(channel=watched.row.display_name, why=failure.reason))
         await service_state.put(ctx.db, "reader_problem", failure.reason)
     else:
-        log.warning("%s: %s", watched.row.display_name, failure.reason)
+        log.warning(
+            "channel unavailable",
+            extra=fields(channel=watched.row.display_name, state=state, why=failure.reason),
+        )
 
 
 async def set_state(

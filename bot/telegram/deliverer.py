@@ -164,6 +164,7 @@ class Deliverer:
         else:
             self._limited = 0
             await outbox.mark_sent(self.db, row.id, message_id)
+            log.debug("sent", extra=fields(chat=row.chat_id, row=row.id, kind=row.kind))
             if self.metrics is not None:
                 self.metrics.alert_sent(row.kind)
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from telethon import errors
 
+from bot.logs import fields
 from bot.telegram.channel_status import fail, wait
 from bot.telegram.failures import ChannelUnavailable, unavailable
 from bot.telegram.reader_context import ReaderContext
@@ -36,7 +37,10 @@ async def guarded(ctx: ReaderContext, watched: Watched, step: Step) -> None:
         except errors.FloodWaitError as error:
             count_flood(ctx, error)
             if error.seconds <= ctx.options.short_flood:
-                log.info("waiting %s s (FloodWait) for %s", error.seconds, watched.row.display_name)
+                log.info(
+                    "waiting out a FloodWait",
+                    extra=fields(channel=watched.row.display_name, seconds=error.seconds),
+                )
                 await ctx.sleep(error.seconds)
                 continue
             await wait(ctx, watched, error.seconds)
@@ -48,7 +52,8 @@ async def guarded(ctx: ReaderContext, watched: Watched, step: Step) -> None:
             mapped = unavailable(error)
             if mapped is None:
                 log.warning(
-                    "%s: Telegram error %s; retrying later", watched.row.display_name, error
+                    "Telegram error; retrying later",
+                    extra=fields(channel=watched.row.display_name, error=str(error)),
                 )
                 return
             await fail(ctx, watched, mapped)
@@ -58,9 +63,9 @@ async def guarded(ctx: ReaderContext, watched: Watched, step: Step) -> None:
         except Exception:
             watched.trusted = False  # what it was doing may be half done: catch up again
             log.warning(
-                "%s: unexpected error; retrying at the next sweep",
-                watched.row.display_name,
+                "unexpected error; retrying at the next sweep",
                 exc_info=True,
+                extra=fields(channel=watched.row.display_name),
             )
             return
 

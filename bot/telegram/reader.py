@@ -24,6 +24,7 @@ from typing import Any
 
 from telethon import TelegramClient, events
 
+from bot.logs import fields
 from bot.ops.metrics import Metrics
 from bot.telegram.guard import Offline
 from bot.telegram.live import LIVE_UPDATES, apply_live, channel_of
@@ -143,7 +144,10 @@ class Reader:
                     batch = await self._work.live_batch(item, ctx.options.album_wait, ctx.stopping)
                     await apply_live(ctx, batch)
             except (Offline, ConnectionError, OSError) as error:
-                log.warning("reader lost the connection (%s); will catch up on reconnect", error)
+                log.warning(
+                    "reader lost the connection; will catch up on reconnect",
+                    extra=fields(error=str(error)),
+                )
             except Exception:
                 log.exception("reader step failed; the next sweep retries it")
             finally:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from bot.logs import fields
 from bot.telegram.reader_context import ReaderContext
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,11 @@ async def _reconnect(ctx: ReaderContext) -> bool:
             await ctx.client.disconnect()
             await ctx.client.connect()
             if ctx.client.is_connected():
-                log.info("reconnected to Telegram after %s attempt(s)", attempt)
+                log.info("reconnected to Telegram", extra=fields(attempts=attempt))
                 return True
         except (ConnectionError, OSError) as error:
-            log.info("reconnect attempt %s failed: %s", attempt, error)
+            # The first failure says why; the rest of a long outage would be a line a minute.
+            level = logging.INFO if attempt == 1 else logging.DEBUG
+            log.log(level, "reconnect failed", extra=fields(attempt=attempt, error=str(error)))
         await ctx.sleep(delays[min(attempt, len(delays)) - 1])
     return False
