@@ -49,6 +49,7 @@ from bot.telegram.reader import Reader, ReaderOptions
 from bot.telegram.sender import TelethonSender
 from storage import subscribers
 from storage.database import Database
+from storage.errors import StorageError
 from storage.subscribers import ChatKind
 
 log = logging.getLogger(__name__)
@@ -178,8 +179,10 @@ class Service:
             for task in done - {stopping}:
                 error = task.exception()
                 if error is not None:
+                    expected = isinstance(error, ChanwatchError | StorageError)
                     log.error(
                         "service task failed",
+                        exc_info=None if expected else error,  # a bug: its traceback helps
                         extra=fields(task=task.get_name(), error=type(error).__name__),
                     )
                     raise error

@@ -236,7 +236,9 @@ class Deliverer:
             await outbox.mark_failed(self.db, row.id, f"{reason} (after {attempts} attempts)")
             self._failed(row)
             return
-        log.info("will retry", extra=fields(chat=row.chat_id, row=row.id, why=reason))
+        # The first failure of a row says why; its later retries (an outage) are for DEBUG.
+        level = logging.INFO if attempts == 1 else logging.DEBUG
+        log.log(level, "will retry", extra=fields(chat=row.chat_id, row=row.id, why=reason))
         await outbox.mark_retry(
             self.db, row.id, error=reason, not_before=self.clock.now() + backoff(attempts)
         )
