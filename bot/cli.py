@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -38,6 +39,7 @@ from bot.commands import (
 from bot.commands import run as run_command
 from bot.commands.context import CommandContext, path_argument
 from bot.errors import ChanwatchError, UsageError
+from bot.logs import RedactingFilter
 from bot.ops.files import check_private
 from storage.errors import StorageError
 
@@ -127,16 +129,16 @@ def main(
     stdin: TextIO | None = None,
 ) -> int:
     out, err = stdout or sys.stdout, stderr or sys.stderr
+    seen: Mapping[str, str] = os.environ if environ is None else environ
     try:
         args = build_parser().parse_args(argv)
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
             build_parser().print_help(out)
             return 2
+        seen = read_environment(args.env_file, seen, err)
         ctx = CommandContext(
-            environ=read_environment(
-                args.env_file, os.environ if environ is None else environ, err
-            ),
+            environ=seen,
             stdout=out,
             stderr=err,
             stdin=stdin or sys.stdin,
@@ -159,6 +161,13 @@ def main(
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception:
+        # A bug, not bad input: keep the traceback for the report, but through the same
+        # redaction as the logs, since settings and tokens can sit in its frames' messages.
+        secrets = [v for k, v in seen.items() if k in ("API_HASH", "BOT_TOKEN") and v]
+        trace = RedactingFilter(secrets).scrub(traceback.format_exc())
+        print(f"chanwatch: internal error (a bug, please report it):\n{trace}", file=err)
+        return 70
 
 
 def run() -> None:

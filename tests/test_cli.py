@@ -3,7 +3,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from bot.cli import build_parser, main
+from bot.commands import status
 
 
 def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -58,3 +61,19 @@ def test_a_settings_file_others_can_read_is_warned_about(tmp_path: Path) -> None
     env_file.chmod(0o600)
     code, _, err = run(["--env-file", str(env_file), *db, "status"])
     assert code == 0 and "warning" not in err
+
+
+def test_a_bug_is_reported_as_one_with_secrets_redacted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+    async def broken(args: object, ctx: object) -> int:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{token}/sendMessage failed")
+
+    monkeypatch.setattr(status, "handle", broken)
+    code, _, err = run(["--db", str(tmp_path / "x.db"), "status"], env={"BOT_TOKEN": token})
+    assert code == 70
+    assert err.startswith("chanwatch: internal error (a bug, please report it):")
+    assert "RuntimeError" in err and "Traceback" in err
+    assert token not in err

@@ -202,7 +202,8 @@ async def test_an_unforeseen_error_in_one_channel_never_stops_the_others(
     assert sink.ids(fine.id) == [1]  # read after the broken one, in the same sweep
     assert not h.reader.trusted(broken.id) and h.reader.trusted(fine.id)
     [warning] = [r for r in caplog.records if "unexpected error" in r.getMessage()]
-    assert "aaa_broken" in warning.getMessage() and warning.levelno == logging.WARNING
+    assert warning.__dict__["fields"]["channel"] == "aaa_broken"
+    assert warning.levelno == logging.WARNING
     assert "Traceback" in caplog.text and "TypeError" in caplog.text
     await push(h.client, world, world.post(fine, "Kursk: live"))
     await h.reader.sync()
