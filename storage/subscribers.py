@@ -160,7 +160,8 @@ async def unsubscribe(db: Database, chat_id: int, target: str) -> bool:
 
 
 async def allow(db: Database, user_id: int, *, username: str | None, added_by: str) -> bool:
-    """Put a user on the allowlist; ``False`` when already there (the username is refreshed)."""
+    """Put a user, or a group by its (negative) marked id, on the allowlist; ``False`` when
+    already there (the username is refreshed)."""
     async with db.transaction():
         known = await db.fetchone("SELECT 1 FROM allowed_users WHERE user_id = ?", (user_id,))
         await db.execute(
@@ -173,13 +174,16 @@ async def allow(db: Database, user_id: int, *, username: str | None, added_by: s
 
 
 async def deny(db: Database, user_id: int) -> bool:
-    """Take a user off the allowlist; ``False`` when they were not on it."""
+    """Take a user or group off the allowlist; ``False`` when they were not on it."""
     changed = await db.execute_rowcount("DELETE FROM allowed_users WHERE user_id = ?", (user_id,))
     return changed > 0
 
 
-async def is_allowed(db: Database, user_id: int) -> bool:
-    row = await db.fetchone("SELECT 1 FROM allowed_users WHERE user_id = ?", (user_id,))
+async def is_allowed(db: Database, peer_id: int, *more: int) -> bool:
+    """Whether any of the ids is on the allowlist: a sender, or the group they write in."""
+    peer_ids = (peer_id, *more)
+    marks = ", ".join("?" * len(peer_ids))
+    row = await db.fetchone(f"SELECT 1 FROM allowed_users WHERE user_id IN ({marks})", peer_ids)
     return row is not None
 
 

@@ -33,8 +33,15 @@ class BotHarness:
         self, user: types.User, text: str, *, group: types.Channel | None = None
     ) -> list[str]:
         """Send a command as ``user``; return the texts the bot sent in answer."""
+        return await self.answers(self.world.user_message(user, text, group=group))
+
+    async def say_anonymously(self, group: types.Channel, text: str) -> list[str]:
+        """Send a command as an anonymous admin of ``group`` (as the group itself)."""
+        return await self.answers(self.world.anonymous_message(group, text))
+
+    async def answers(self, update: types.TypeUpdate) -> list[str]:
         before = len(self.world.sent)
-        await push(self.client, self.world, self.world.user_message(user, text, group=group))
+        await push(self.client, self.world, update)
         return [m.message for m in self.world.sent[before:]]
 
     async def press(self, user: types.User, data: bytes, msg_id: int) -> None:

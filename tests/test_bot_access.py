@@ -1,13 +1,17 @@
-"""Who may use the bot: allowlist, one refusal, operators, help per role, rate limit, groups."""
+"""Who may use the bot: allowlist, one refusal, operators, help per role, rate limit, groups
+and their anonymous admins."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from telethon import types
+from telethon.tl.functions.channels import GetParticipantRequest
+
 from bot.botcmd.dispatch import split_command
-from storage import subscribers
+from storage import audit, rules, subscribers
 from storage.database import Database
-from tests.bot_harness import BotHarness, running_bot
+from tests.bot_harness import OPERATOR_ID, BotHarness, running_bot
 
 
 async def test_stranger_gets_one_polite_refusal_and_then_silence(bot: BotHarness) -> None:
@@ -116,3 +120,84 @@ def test_a_command_is_ours_only_when_addressed_to_us_or_to_nobody() -> None:
     # without a bot token the user session reads ALERT_CHAT: an addressed command is a bot's
     assert split_command("/status@some_bot", None) is None
     assert split_command("/status", None) == ("status", "")
+
+
+def marked(group: types.Channel) -> int:
+    """The id Telegram's clients (and /allow) use for a supergroup."""
+    return int(f"-100{group.id}")
+
+
+async def test_an_allowed_groups_anonymous_admin_subscribes_it_without_a_lookup(
+    bot: BotHarness,
+) -> None:
+    desk = bot.world.add_channel("osint_desk", "OSINT desk", megagroup=True)
+    [allowed] = await bot.say(bot.operator(), f"/allow {marked(desk)}")
+    assert f"The members of group {marked(desk)} may now use the bot in it" in allowed
+    [done] = await bot.say_anonymously(desk, "/subscribe all")
+    assert "Subscribed to all" in done
+    assert bot.world.count(GetParticipantRequest) == 0  # posting as the group proves admin
+    group = await subscribers.get(bot.db, marked(desk))
+    assert group is not None and group.kind == "group" and group.targets == ("all",)
+    [changed] = await bot.say_anonymously(desk, "/settings quiet 23:00-07:00")
+    assert "Quiet hours: 23:00-07:00" in changed
+    [(actor, action)] = [(e.actor, e.action) for e in await audit.recent(bot.db)]
+    assert (actor, action) == (str(OPERATOR_ID), "group.allow")
+
+
+async def test_an_allowed_groups_member_reads_but_may_not_change_its_subscriptions(
+    bot: BotHarness,
+) -> None:
+    desk = bot.world.add_channel("osint_desk", "OSINT desk", megagroup=True)
+    await subscribers.allow(bot.db, marked(desk), username=None, added_by="cli")
+    member = bot.world.add_user("Учасник")  # not on the allowlist themselves
+    [refused] = await bot.say(member, "/subscribe all", group=desk)
+    assert "Only this group's admins" in refused
+    assert bot.world.count(GetParticipantRequest) == 1
+    assert await subscribers.get(bot.db, marked(desk)) is None
+    await bot.say_anonymously(desk, "/subscribe all")
+    [listing] = await bot.say(member, "/mysubs", group=desk)
+    assert "Subscriptions" in listing and "all" in listing
+    [private] = await bot.say(member, "/mysubs")  # the group's allowance stays in the group
+    assert "private" in private and str(member.id) in private
+
+
+async def test_an_anonymous_admin_never_runs_operator_commands(bot: BotHarness) -> None:
+    desk = bot.world.add_channel("osint_desk", "OSINT desk", megagroup=True)
+    await subscribers.allow(bot.db, marked(desk), username=None, added_by="cli")
+    bot.ctx.operators = frozenset({OPERATOR_ID, marked(desk)})  # even a group id listed by mistake
+    for command in ("/rule add dprk КНДР", "/allow 12345", "/status"):
+        [reply] = await bot.say_anonymously(desk, command)
+        assert f"do not know {command.split()[0]}" in reply
+    assert await rules.list_rules(bot.db) == []
+    assert not await subscribers.is_allowed(bot.db, 12345)
+    [help_text] = await bot.say_anonymously(desk, "/help")
+    assert "/subscribe" in help_text and "/rule" not in help_text
+    [added] = await bot.say(bot.operator(), "/rule add dprk КНДР", group=desk)
+    assert "Added digest rule dprk" in added  # the operator's own id still works there
+
+
+async def test_a_group_not_allowed_is_refused_with_the_id_to_allow(bot: BotHarness) -> None:
+    desk = bot.world.add_channel("osint_desk", "OSINT desk", megagroup=True)
+    [anonymous] = await bot.say_anonymously(desk, "/start")
+    assert f"this group id: {marked(desk)}" in anonymous
+    member = bot.world.add_user("Учасник")
+    [refused] = await bot.say(member, "/start", group=desk)
+    assert f"your id: {member.id}, or this group's id: {marked(desk)}" in refused
+
+
+async def test_allow_and_deny_a_group_by_id_and_by_name(bot: BotHarness) -> None:
+    boss = bot.operator()
+    desk = bot.world.add_channel("osint_desk", "OSINT desk", megagroup=True)
+    bot.world.add_channel("kursk_news", "Курские новости")
+    [allowed] = await bot.say(boss, "/allow @osint_desk")
+    assert f"group @osint_desk ({marked(desk)}) may now use the bot in it" in allowed
+    assert "could already use" in (await bot.say(boss, f"/allow {marked(desk)}"))[0]
+    assert "chanwatch" in (await bot.say_anonymously(desk, "/start"))[0]
+    [denied] = await bot.say(boss, f"/deny {marked(desk)}")
+    assert "may no longer use the bot" in denied
+    assert "private" in (await bot.say_anonymously(desk, "/start"))[0]
+    [channel] = await bot.say(boss, "/allow @kursk_news")
+    assert "broadcast channel" in channel
+    assert "numeric user id" in (await bot.say(boss, "/allow 0"))[0]
+    actions = [e.action for e in await audit.recent(bot.db)]
+    assert actions == ["group.deny", "group.allow", "group.allow"]

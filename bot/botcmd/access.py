@@ -1,7 +1,12 @@
 """Who may talk to the bot, and how often.
 
-Operators always; everyone when ``ACCESS=open``; otherwise users on the allowlist. Anyone
-else gets one polite refusal and then silence — per ``REFUSAL_WINDOW``, remembered in the
+Operators always; everyone when ``ACCESS=open``; otherwise users on the allowlist, and every
+member of a group on it, inside that group (``/allow -100…``: the group is the subscriber).
+An admin who posts anonymously writes as the group itself, so their sender id is the group's:
+they are let in when the group is allowed and may change its subscriptions without a
+membership lookup, since Telegram lets only admins post as the group; operator commands still
+need an operator's own user id, which an anonymous sender never shows. Anyone else gets one
+polite refusal and then silence — per ``REFUSAL_WINDOW``, remembered in the
 database so a restart does not refuse them again — so a stranger cannot make the bot spam or
 fill the log by writing to it or pressing its buttons. Every user also has a command budget
 (a token bucket): the first command over it gets a "slow down" reply, the rest are dropped
@@ -30,15 +35,20 @@ class Admission(Enum):
     IGNORE = "ignore"  # say nothing
 
 
-def refusal_text(user_id: int) -> str:
+def refusal_text(user_id: int, chat_id: int) -> str:
+    """The ids an operator could allow: the sender's, and in a group the group's as well."""
+    if user_id == chat_id:
+        ids = f"give them {'this group' if chat_id < 0 else 'your'} id: {chat_id}"
+    else:
+        ids = f"give them your id: {user_id}, or this group's id: {chat_id}"
     return (
-        "Sorry, this bot is private. Ask its operator to add you "
-        f"(give them your id: {user_id}). You will not hear from me again until then."
+        f"Sorry, this bot is private. Ask its operator to add you ({ids}). "
+        "You will not hear from me again until then."
     )
 
 
-def refusal(user_id: int) -> Reply:
-    return Reply.text(refusal_text(user_id))
+def refusal(user_id: int, chat_id: int) -> Reply:
+    return Reply.text(refusal_text(user_id, chat_id))
 
 
 SLOW_DOWN_TEXT = "You are sending commands too fast; wait a few seconds and try again."
@@ -53,14 +63,15 @@ class Gate:
         self._budgets: KeyedBuckets[int] = KeyedBuckets(per_minute / 60, burst, ctx.clock.monotonic)
         self._warned: set[int] = set()
 
-    async def allowed(self, user_id: int) -> bool:
+    async def allowed(self, user_id: int, chat_id: int) -> bool:
         if self.ctx.is_operator(user_id) or self.ctx.settings.access == "open":
             return True
-        return await subscribers.is_allowed(self.ctx.db, user_id)
+        return await subscribers.is_allowed(self.ctx.db, user_id, chat_id)
 
-    async def admit(self, user_id: int) -> Admission:
-        """What to do with a command or a button press from ``user_id``."""
-        if not await self.allowed(user_id):
+    async def admit(self, user_id: int, chat_id: int) -> Admission:
+        """What to do with a command or a button press from ``user_id`` in ``chat_id`` (the
+        same id in a private chat; the group's for an anonymous admin)."""
+        if not await self.allowed(user_id, chat_id):
             first = await subscribers.note_refusal(
                 self.ctx.db, user_id, now=self.ctx.clock.now(), window=REFUSAL_WINDOW
             )

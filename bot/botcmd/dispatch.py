@@ -70,10 +70,10 @@ class Dispatcher:
         parsed = split_command(message.text, self.bot_username)
         if parsed is None:
             return []
-        admission = await self.gate.admit(message.user_id)
+        admission = await self.gate.admit(message.user_id, message.chat.id)
         if admission is Admission.REFUSE:
-            log.info("refused", extra=fields(user=message.user_id))
-            return [refusal(message.user_id)]
+            log.info("refused", extra=fields(user=message.user_id, chat=message.chat.id))
+            return [refusal(message.user_id, message.chat.id)]
         if admission is Admission.SLOW_DOWN:
             return [SLOW_DOWN]
         if admission is Admission.IGNORE:
@@ -82,10 +82,10 @@ class Dispatcher:
 
     async def on_callback(self, chat_id: int, user_id: int, data: str) -> CallbackAnswer:
         """A pressed inline button, behind the same gate as commands."""
-        admission = await self.gate.admit(user_id)
+        admission = await self.gate.admit(user_id, chat_id)
         if admission is Admission.REFUSE:
-            log.info("refused", extra=fields(user=user_id))
-            return Notice(refusal_text(user_id))
+            log.info("refused", extra=fields(user=user_id, chat=chat_id))
+            return Notice(refusal_text(user_id, chat_id))
         if admission is Admission.SLOW_DOWN:
             return Notice(SLOW_DOWN_TEXT)
         if admission is Admission.IGNORE:
@@ -130,6 +130,7 @@ class Dispatcher:
         if (
             command.changes_chat
             and message.chat.is_group
+            and not message.anonymous  # only admins can post as the group
             and not await self.ctx.platform.is_group_admin(message.chat.id, message.user_id)
         ):
             raise CommandError(

@@ -34,12 +34,21 @@ class Chat:
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A command message: who sent it, where, and its text."""
+    """A command message: who sent it, where, and its text.
+
+    ``user_id`` is the sender's peer id: a user's, or the group's own id when an admin of the
+    group posts anonymously (``anonymous``).
+    """
 
     chat: Chat
     user_id: int
     username: str | None
     text: str
+
+    @property
+    def anonymous(self) -> bool:
+        """Sent as the group itself, which Telegram lets only the group's admins do."""
+        return self.chat.is_group and self.user_id == self.chat.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +81,9 @@ class Platform(Protocol):
 
     async def is_group_admin(self, chat_id: int, user_id: int) -> bool: ...
 
-    async def resolve_user(self, ref: str) -> tuple[int, str | None]:
-        """``@name`` → (user id, username); raises ``CommandError`` when there is none."""
+    async def resolve_member(self, ref: str) -> tuple[int, str | None]:
+        """``@name`` of a user or a public group → (its peer id, username); raises
+        ``CommandError`` when there is none, or it is a broadcast channel."""
         ...
 
 
@@ -96,7 +106,8 @@ class BotContext:
         return self.settings.zone
 
     def is_operator(self, user_id: int) -> bool:
-        return user_id in self.operators
+        """Only a user is: a chat's id (an anonymous admin's sender) never is, even if listed."""
+        return user_id > 0 and user_id in self.operators
 
 
 def lines(*parts: str | Sequence[str]) -> str:

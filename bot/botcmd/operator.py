@@ -29,7 +29,7 @@ RULE_USAGE = (
 BACKTEST_DAYS = 30
 BACKTEST_SHOWN = 5
 _QUERY_SHOWN = 300  # /rule list shows each query up to this many characters
-_USER_ID = re.compile(r"^\d{1,15}$")
+_PEER_ID = re.compile(r"^-?\d{1,16}$")  # a group's marked id is negative
 
 
 def actor(message: Incoming) -> str:
@@ -171,32 +171,48 @@ async def _rule_test(ctx: BotContext, query: str) -> list[Reply]:
     return [Reply(lines(head + "; the newest:", "", "\n\n".join(items)))]
 
 
-async def _user(ctx: BotContext, ref: str) -> tuple[int, str | None]:
+async def _member(ctx: BotContext, ref: str) -> tuple[int, str | None]:
+    """A user's id, a group's marked id (``-100…``: all its members), or an ``@name``."""
     ref = ref.strip()
-    if _USER_ID.match(ref):
+    if _PEER_ID.match(ref) and int(ref) != 0:
         return int(ref), None
     if ref.startswith("@") and len(ref) > 1:
-        return await ctx.platform.resolve_user(ref)
-    raise CommandError("Give a numeric user id or an @username.")
+        return await ctx.platform.resolve_member(ref)
+    raise CommandError("Give a numeric user id or an @username, or a group's id (-100…).")
+
+
+async def _audit_access(
+    ctx: BotContext, message: Incoming, verb: str, peer_id: int, username: str | None
+) -> None:
+    """``user.allow`` with the user's id, or ``group.allow`` with the group's (as chat_id)."""
+    kind, key = ("group", "chat_id") if peer_id < 0 else ("user", "user_id")
+    detail = {key: peer_id, "username": username}
+    await audit.record(ctx.db, actor(message), f"{kind}.{verb}", **detail)
+
+
+def _who(peer_id: int, username: str | None) -> str:
+    who = f"@{username} ({peer_id})" if username else str(peer_id)
+    return f"The members of group {who}" if peer_id < 0 else who
 
 
 async def allow(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
-    user_id, username = await _user(ctx, args)
+    peer_id, username = await _member(ctx, args)
     async with ctx.db.transaction():
-        added = await subscribers.allow(ctx.db, user_id, username=username, added_by=actor(message))
-        await audit.record(ctx.db, actor(message), "user.allow", user_id=user_id, username=username)
-    who = f"@{username} ({user_id})" if username else str(user_id)
-    return [Reply.text(f"{who} {'may now use' if added else 'could already use'} the bot.")]
+        added = await subscribers.allow(ctx.db, peer_id, username=username, added_by=actor(message))
+        await _audit_access(ctx, message, "allow", peer_id, username)
+    where = " in it" if peer_id < 0 else ""
+    done = "may now use" if added else "could already use"
+    return [Reply.text(f"{_who(peer_id, username)} {done} the bot{where}.")]
 
 
 async def deny(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
-    user_id, username = await _user(ctx, args)
+    peer_id, username = await _member(ctx, args)
     async with ctx.db.transaction():
-        removed = await subscribers.deny(ctx.db, user_id)
-        await audit.record(ctx.db, actor(message), "user.deny", user_id=user_id, username=username)
+        removed = await subscribers.deny(ctx.db, peer_id)
+        await _audit_access(ctx, message, "deny", peer_id, username)
     if not removed:
         raise CommandError(f"{args.strip()} was not on the allowlist.")
-    note = " (operators always keep access)" if ctx.is_operator(user_id) else ""
+    note = " (operators always keep access)" if ctx.is_operator(peer_id) else ""
     return [Reply.text(f"{args.strip()} may no longer use the bot{note}.")]
 
 

@@ -37,8 +37,6 @@ class TelethonPlatform:
         self.client = client
 
     async def is_group_admin(self, chat_id: int, user_id: int) -> bool:
-        if user_id == chat_id:
-            return True  # an anonymous admin writes as the group itself
         try:
             permissions = await after_flood_wait(
                 functools.partial(self.client.get_permissions, chat_id, user_id)
@@ -47,7 +45,7 @@ class TelethonPlatform:
             return False
         return bool(permissions.is_admin or permissions.is_creator)
 
-    async def resolve_user(self, ref: str) -> tuple[int, str | None]:
+    async def resolve_member(self, ref: str) -> tuple[int, str | None]:
         try:
             entity = await after_flood_wait(functools.partial(self.client.get_entity, ref))
         except errors.FloodWaitError as error:
@@ -56,10 +54,12 @@ class TelethonPlatform:
                 " try again then."
             ) from None
         except (errors.RPCError, ValueError):
-            raise CommandError(f"Telegram knows no user {ref}.") from None
-        if not isinstance(entity, types.User):
-            raise CommandError(f"{ref} is a channel or group, not a user.")
-        return int(entity.id), entity.username
+            raise CommandError(f"Telegram knows no user or group {ref}.") from None
+        if isinstance(entity, types.User):
+            return int(entity.id), entity.username
+        if isinstance(entity, types.Channel) and entity.megagroup:
+            return int(utils.get_peer_id(entity)), entity.username
+        raise CommandError(f"{ref} is a broadcast channel; only users and groups use the bot.")
 
 
 def _buttons(reply: Reply) -> list[list[Any]] | None:

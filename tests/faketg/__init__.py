@@ -24,7 +24,8 @@ The world:
   (with a consistent per-channel pts): ``post``, ``album``, ``pin`` (a service message),
   ``edit``, ``delete``;
   ``user_message(user, "/subscribe kursk")`` (a private message to the bot, or ``group=`` a
-  supergroup) and ``callback(user, b"data", msg_id=...)`` for the bot; ``kick``, ``leave``
+  supergroup), ``anonymous_message(group, text)`` (an anonymous admin's: ``from_id`` is the
+  group) and ``callback(user, b"data", msg_id=...)`` for the bot; ``kick``, ``leave``
   and ``rename`` of a channel return the ``UpdateChannel`` Telegram pushes for them (a banned
   channel then comes with updates as ``ChannelForbidden``). A left channel has no dialog in
   ``GetPeerDialogs``; ``JoinChannel`` takes the account back into a public channel only (an

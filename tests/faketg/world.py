@@ -176,8 +176,13 @@ class FakeTelegram:
         forward_from: types.Channel | None = None,
         reply_to: int | None = None,
         from_user: types.User | None = None,
+        from_chat: types.Channel | None = None,
     ) -> types.UpdateNewChannelMessage:
-        """Append a post to the channel's history; return the update Telegram would push."""
+        """Append a post to the channel's history; return the update Telegram would push.
+
+        In a supergroup the sender is ``from_user``, or ``from_chat`` for a message sent as a
+        chat (the group itself when an admin posts anonymously).
+        """
         history = self.history[channel.id]
         message = types.Message(
             id=(history[-1].id if history else 0) + 1,
@@ -185,7 +190,7 @@ class FakeTelegram:
             date=date or self.tick(),
             message=text,
             post=not channel.megagroup,
-            from_id=types.PeerUser(from_user.id) if from_user else None,
+            from_id=_peer(from_user or from_chat),
             grouped_id=grouped_id,
             media=_photo(self.now) if media else None,
             fwd_from=_forward_header(forward_from, self.now) if forward_from else None,
@@ -269,6 +274,10 @@ class FakeTelegram:
             message=text,
         )
         return types.UpdateNewMessage(message, pts=self._common_pts[account.id], pts_count=1)
+
+    def anonymous_message(self, group: types.Channel, text: str) -> types.UpdateNewChannelMessage:
+        """A message an admin posts anonymously in a supergroup: sent as the group itself."""
+        return self.post(group, text, from_chat=group)
 
     def callback(
         self, user: types.User, data: bytes, *, msg_id: int, query_id: int | None = None
@@ -451,6 +460,14 @@ def _check_text(text: str, request: TLRequest) -> None:
         raise errors.MessageEmptyError(request=request)
     if len(text.encode("utf-16-le")) // 2 > MESSAGE_LIMIT:
         raise errors.MessageTooLongError(request=request)
+
+
+def _peer(sender: types.User | types.Channel | None) -> types.PeerUser | types.PeerChannel | None:
+    if sender is None:
+        return None
+    if isinstance(sender, types.User):
+        return types.PeerUser(sender.id)
+    return types.PeerChannel(sender.id)
 
 
 def _photo(date: datetime) -> types.MessageMediaPhoto:
@@ -665,7 +682,12 @@ def _set_callback_answer(w: FakeTelegram, r: Any, a: types.User) -> bool:
 
 def _get_participant(w: FakeTelegram, r: Any, a: types.User) -> types.channels.ChannelParticipant:
     group = w.channel_for(r.channel, r)
-    user_id = a.id if isinstance(r.participant, types.InputPeerSelf) else r.participant.user_id
+    if isinstance(r.participant, types.InputPeerSelf):
+        user_id = a.id
+    elif isinstance(r.participant, types.InputPeerUser):
+        user_id = r.participant.user_id
+    else:
+        raise errors.ParticipantIdInvalidError(request=r)  # the fake knows user members only
     role = w.admins[group.id].get(user_id)
     participant: Any
     if role == "creator":
