@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from telethon import TelegramClient, types
 from telethon.tl.functions.messages import SendMessageRequest
+from telethon.tl.tlobject import TLObject
 
 from bot.botcmd import BotContext
 from bot.botcmd.assemble import make_dispatcher
@@ -19,6 +20,16 @@ from tests.bot_fakes import FakeClock
 from tests.faketg import FakeTelegram, make_client, push
 
 OPERATOR_ID = 4242
+
+
+def entity_texts(request: SendMessageRequest, kind: type[TLObject]) -> list[str]:
+    """The texts Telegram would show as ``kind`` (bold, code…); offsets count UTF-16 units."""
+    text = request.message.encode("utf-16-le")
+    return [
+        text[2 * e.offset : 2 * (e.offset + e.length)].decode("utf-16-le")
+        for e in request.entities or ()
+        if isinstance(e, kind)
+    ]
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from telethon import types
 
 from bot.pipeline.ingest import Pipeline
@@ -17,14 +18,17 @@ from tests.faketg import push
 NEWS = ChannelInfo(1500000077, "Курские новости", "kursk_news")
 
 
-async def rule_with_hits(bot: BotHarness) -> None:
-    await rules.add(bot.db, "dprk", "КНДР OR Kursk")
+async def rule_with_hits(bot: BotHarness, name: str = "dprk") -> None:
+    """A rule with 3 hits: a Russian, an English and a Ukrainian post (the weather is none)."""
+    await rules.add(bot.db, name, "КНДР OR Kursk OR Курщина")
     now = datetime.now(UTC)
     await Pipeline(bot.db).ingest(
         [
-            IncomingMessage(NEWS, 1, now - timedelta(hours=2), "Войска КНДР в Курской области"),
-            IncomingMessage(NEWS, 2, now - timedelta(hours=1), "North Korean troops near Kursk"),
-            IncomingMessage(NEWS, 3, now, "Погода в Киеве"),
+            IncomingMessage(NEWS, 1, now - timedelta(hours=4), "Войска КНДР в Курской области"),
+            IncomingMessage(NEWS, 2, now - timedelta(hours=3), "North Korean troops near Kursk"),
+            IncomingMessage(NEWS, 3, now - timedelta(hours=2), "Бої на Курщині тривають"),
+            IncomingMessage(NEWS, 4, now - timedelta(hours=1), "Погода в Киеве"),
+            IncomingMessage(NEWS, 5, now, "Weather in Kyiv: rain, then clear skies"),
         ]
     )
 
@@ -38,7 +42,7 @@ async def test_rule_del_asks_with_the_hit_count_and_no_cancels(bot: BotHarness) 
     await rule_with_hits(bot)
     boss = bot.operator()
     [question] = await bot.say(boss, "/rule del dprk")
-    assert "Delete rule dprk and its 2 hits?" in question
+    assert "Delete rule dprk and its 3 hits?" in question
     assert "/rule del dprk confirm" in question  # the way without buttons
     choice = buttons(bot)
     await bot.press(boss, choice["No"], msg_id=bot.world.sent[-1].id)
@@ -47,14 +51,17 @@ async def test_rule_del_asks_with_the_hit_count_and_no_cancels(bot: BotHarness) 
     assert await audit.recent(bot.db) == []
 
 
-async def test_yes_deletes_once_and_the_button_then_expires(bot: BotHarness) -> None:
-    await rule_with_hits(bot)
+@pytest.mark.parametrize("name", ["dprk", "курщина", "north-korea"])
+async def test_yes_deletes_once_and_the_button_then_expires(bot: BotHarness, name: str) -> None:
+    await rule_with_hits(bot, name)
     boss = bot.operator()
-    await bot.say(boss, "/rule del dprk")
+    [question] = await bot.say(boss, f"/rule del {name}")
+    assert f"Delete rule {name} and its 3 hits?" in question
+    assert f"/rule del {name} confirm" in question
     question_id = bot.world.sent[-1].id
     yes = buttons(bot)["Yes"]
     await bot.press(boss, yes, msg_id=question_id)
-    assert "Deleted rule dprk" in bot.world.sent[-1].message
+    assert f"Deleted rule {name}" in bot.world.sent[-1].message
     assert await rules.list_rules(bot.db) == []
     await bot.press(boss, yes, msg_id=question_id)
     assert bot.world.callback_answers[-1].alert
@@ -85,6 +92,9 @@ async def test_plain_commands_act_without_asking(bot: BotHarness) -> None:
     assert "Stopped watching" in done
     [deleted] = await bot.say(boss, "/rule del dprk CONFIRM")
     assert "Deleted rule dprk" in deleted
+    await rules.add(bot.db, "курщина", "Курщина")
+    [gone] = await bot.say(boss, "/rule del курщина !")
+    assert "Deleted rule курщина" in gone
     assert await rules.list_rules(bot.db) == []
 
 
@@ -119,6 +129,8 @@ async def test_unknown_targets_are_refused_before_asking(bot: BotHarness) -> Non
     boss = bot.operator()
     [no_rule] = await bot.say(boss, "/rule del nosuch")
     assert "no rule named 'nosuch'" in no_rule
+    [no_ukrainian_rule] = await bot.say(boss, "/rule del сумщина")
+    assert "no rule named 'сумщина'" in no_ukrainian_rule
     [no_channel] = await bot.say(boss, "/unwatch @nobody_here")
     assert "not watched" in no_channel
     assert bot.last_request().reply_markup is None

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from telethon.tl.functions.messages import SendMessageRequest
-from telethon.tl.types import MessageEntityCode
+from telethon.tl.types import MessageEntityBold, MessageEntityCode
 
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import audit, channels, outbox, rules, subscribers
 from storage.outbox import NewOutboxItem
-from tests.bot_harness import OPERATOR_ID, BotHarness
+from tests.bot_harness import OPERATOR_ID, BotHarness, entity_texts
 
 
 async def test_watch_unwatch_and_list_channels_are_audited_as_the_operator(
@@ -68,6 +69,34 @@ async def test_rule_test_backtests_stored_history(bot: BotHarness) -> None:
     assert "https://t.me/kursk_news/3" in urls
 
 
+@pytest.mark.parametrize(
+    ("query", "post", "bold"),
+    [
+        ("drone", "Drones struck a fuel depot in Belgorod overnight", "Drones"),
+        ("дрони", "ЗСУ збили шість дронів над Сумщиною", "дронів"),
+        ("Курщина", "Бої на Курщині тривають", "Курщині"),
+        ("беспилотник", "Беспилотники атаковали Курск", "Беспилотники"),
+    ],
+)
+async def test_rule_test_shows_the_one_post_of_its_language_with_the_match_bold(
+    bot: BotHarness, query: str, post: str, bold: str
+) -> None:
+    news = ChannelInfo(1500000077, "Курские новости", "kursk_news")
+    texts = (
+        "Drones struck a fuel depot in Belgorod overnight",
+        "ЗСУ збили шість дронів над Сумщиною",
+        "Бої на Курщині тривають",
+        "Беспилотники атаковали Курск",
+    )
+    now = bot.clock.now()
+    await Pipeline(bot.db).ingest(
+        [IncomingMessage(news, i + 1, now - timedelta(hours=i + 1), t) for i, t in enumerate(texts)]
+    )
+    [result] = await bot.say(bot.operator(), f"/rule test {query}")
+    assert "matched 1 of 4 stored posts" in result and post in result
+    assert entity_texts(bot.last_request(), MessageEntityBold) == [bold]
+
+
 async def test_allow_and_deny_by_id_and_username(bot: BotHarness) -> None:
     boss = bot.operator()
     olena = bot.world.add_user("Олена", username="olena_osint")
@@ -102,16 +131,6 @@ async def test_non_operator_cannot_use_operator_commands(bot: BotHarness) -> Non
     assert await rules.list_rules(bot.db) == []
 
 
-def _code_spans(request: SendMessageRequest) -> list[str]:
-    """The texts Telegram would show as code (entity offsets count UTF-16 units)."""
-    text = request.message.encode("utf-16-le")
-    return [
-        text[2 * e.offset : 2 * (e.offset + e.length)].decode("utf-16-le")
-        for e in request.entities or ()
-        if isinstance(e, MessageEntityCode)
-    ]
-
-
 async def test_long_listings_arrive_whole_in_several_messages(bot: BotHarness) -> None:
     boss = bot.operator()
     for n in range(500):
@@ -123,7 +142,8 @@ async def test_long_listings_arrive_whole_in_several_messages(bot: BotHarness) -
         assert len(parts) > 1
         assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)
         # every item arrives, its formatting whole: no tag cut in two, none dropped
-        code = [c for r in bot.world.of(SendMessageRequest)[before:] for c in _code_spans(r)]
+        sent = bot.world.of(SendMessageRequest)[before:]
+        code = [c for r in sent for c in entity_texts(r, MessageEntityCode)]
         assert code == [name.format(n) for n in range(500)]
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+import pytest
 from telethon import TelegramClient, types
+from telethon.tl.functions.messages import SendMessageRequest
 
 from bot.config import Settings
 from bot.ops import heartbeat
@@ -13,6 +15,7 @@ from bot.service import Service
 from bot.telegram.clients import Clients
 from storage import channels, rules, subscribers
 from storage.database import Database
+from tests.bot_harness import entity_texts
 from tests.faketg import FakeTelegram, make_client, push
 from tests.waiting import eventually
 
@@ -26,11 +29,14 @@ def sent_to(world: FakeTelegram, peer_id: int) -> list[types.Message]:
     ]
 
 
-async def watched_dprk_channel(db: Database, world: FakeTelegram) -> types.Channel:
-    """@kursk_news, watched, with an instant rule on КНДР: what a post needs to alert."""
+async def watched_dprk_channel(
+    db: Database, world: FakeTelegram, rule: str = "dprk", query: str = "КНДР"
+) -> types.Channel:
+    """@kursk_news, watched, with an instant rule (on КНДР unless told): what a post needs to
+    alert."""
     channel = world.add_channel("kursk_news", "Курские новости")
     await channels.watch(db, "@kursk_news", username="kursk_news")
-    await rules.add(db, "dprk", "КНДР", priority="instant")
+    await rules.add(db, rule, query, priority="instant")
     return channel
 
 
@@ -79,6 +85,43 @@ async def test_a_post_on_an_instant_rule_reaches_the_subscriber_through_the_bot(
     await asyncio.wait_for(task, 10)
     life = await heartbeat.read(db)
     assert life.stopped_at is not None
+
+
+@pytest.mark.parametrize(
+    ("rule", "query", "post", "bold"),
+    [
+        (
+            "кндр-курщина",
+            "КНДР AND Курщина",
+            "Північнокорейські військові КНДР помічені на Курщині",
+            ["КНДР", "Курщині"],
+        ),
+        (
+            "drones-belgorod",
+            "drone AND Belgorod",
+            "Drones struck a fuel depot in Belgorod overnight",
+            ["Drones", "Belgorod"],
+        ),
+    ],
+)
+async def test_an_alert_in_each_language_bolds_the_words_that_matched(
+    db: Database, rule: str, query: str, post: str, bold: list[str]
+) -> None:
+    world = FakeTelegram()
+    channel = await watched_dprk_channel(db, world, rule, query)
+    olena = await subscriber_of_all(db, world)
+    settings = replace(Settings(), timezone="Europe/Kyiv", bot_token="1:x")
+    _, stop, task, user = await started(db, world, settings, bot=True)
+
+    await push(user, world, world.post(channel, post))
+    await eventually(lambda: bool(sent_to(world, olena.id)))
+    [alert] = sent_to(world, olena.id)
+    assert post in alert.message and rule in alert.message
+    [request] = [r for r in world.of(SendMessageRequest) if r.message == alert.message]
+    assert entity_texts(request, types.MessageEntityBold) == [rule, *bold]
+
+    stop.set()
+    await asyncio.wait_for(task, 10)
 
 
 async def test_without_a_bot_alerts_and_commands_use_the_alert_chat(db: Database) -> None:
