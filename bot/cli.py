@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from dotenv import dotenv_values
 
 from bot.commands import (
+    access,
     apply,
     backtest,
     backup,
@@ -61,6 +62,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     match,
     replay,
     rules,
+    access,
 )
 
 

@@ -9,6 +9,7 @@ import html
 import re
 from datetime import timedelta
 
+from bot import allowlist
 from bot.alerts import short_name
 from bot.botcmd.confirm import split_confirmation
 from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
@@ -16,7 +17,7 @@ from bot.pipeline.backtest import run_backtest
 from bot.posts import post_item_html
 from bot.status import collect_status, render_html
 from bot.watchlist import actions
-from storage import audit, rules, search, subscribers
+from storage import rules, search
 
 RULE_USAGE = (
     "/rule add <name> [!instant] <query>",
@@ -181,15 +182,6 @@ async def _member(ctx: BotContext, ref: str) -> tuple[int, str | None]:
     raise CommandError("Give a numeric user id or an @username, or a group's id (-100…).")
 
 
-async def _audit_access(
-    ctx: BotContext, message: Incoming, verb: str, peer_id: int, username: str | None
-) -> None:
-    """``user.allow`` with the user's id, or ``group.allow`` with the group's (as chat_id)."""
-    kind, key = ("group", "chat_id") if peer_id < 0 else ("user", "user_id")
-    detail = {key: peer_id, "username": username}
-    await audit.record(ctx.db, actor(message), f"{kind}.{verb}", **detail)
-
-
 def _who(peer_id: int, username: str | None) -> str:
     who = f"@{username} ({peer_id})" if username else str(peer_id)
     return f"The members of group {who}" if peer_id < 0 else who
@@ -197,9 +189,7 @@ def _who(peer_id: int, username: str | None) -> str:
 
 async def allow(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
     peer_id, username = await _member(ctx, args)
-    async with ctx.db.transaction():
-        added = await subscribers.allow(ctx.db, peer_id, username=username, added_by=actor(message))
-        await _audit_access(ctx, message, "allow", peer_id, username)
+    added = await allowlist.allow(ctx.db, actor(message), peer_id, username)
     where = " in it" if peer_id < 0 else ""
     done = "may now use" if added else "could already use"
     return [Reply.text(f"{_who(peer_id, username)} {done} the bot{where}.")]
@@ -207,9 +197,7 @@ async def allow(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
 
 async def deny(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
     peer_id, username = await _member(ctx, args)
-    async with ctx.db.transaction():
-        removed = await subscribers.deny(ctx.db, peer_id)
-        await _audit_access(ctx, message, "deny", peer_id, username)
+    removed = await allowlist.deny(ctx.db, actor(message), peer_id, username)
     if not removed:
         raise CommandError(f"{args.strip()} was not on the allowlist.")
     note = " (operators always keep access)" if ctx.is_operator(peer_id) else ""
