@@ -77,3 +77,12 @@ def test_a_bug_is_reported_as_one_with_secrets_redacted(
     assert err.startswith("chanwatch: internal error (a bug, please report it):")
     assert "RuntimeError" in err and "Traceback" in err
     assert token not in err
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| command | what it does |", 1)[1].split("\n\n", 1)[0]
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    names = list(subparsers.choices)  # type: ignore[union-attr]
+    missing = [name for name in names if f"`{name}" not in table]
+    assert missing == [], f"commands missing from the README's command table: {missing}"
