@@ -8,23 +8,36 @@ from collections.abc import Sequence
 from storage.database import Database
 from storage.models import POST_COLUMNS, ChannelPost, post_values
 
+PREFIX = "*"
 
-def fts_phrase_query(words: Sequence[str]) -> str:
-    """Every word required, each quoted so FTS5 syntax in user input is just text."""
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+def fts_query(words: Sequence[Sequence[str]]) -> str:
+    """Every word required, any one of its forms enough.
+
+    Each form is quoted, so FTS5 syntax in user input is just text; a form ending in
+    ``PREFIX`` is searched as a prefix, and spaces in a form make it a phrase.
+    """
+    return " AND ".join("(" + " OR ".join(_term(form) for form in forms) + ")" for forms in words)
+
+
+def _term(form: str) -> str:
+    prefix = len(form) > len(PREFIX) and form.endswith(PREFIX)
+    text = form.removesuffix(PREFIX) if prefix else form
+    return '"' + text.replace('"', '""') + '"' + (PREFIX if prefix else "")
 
 
 async def search(
-    db: Database, words: Sequence[str], *, offset: int, limit: int
+    db: Database, words: Sequence[Sequence[str]], *, offset: int, limit: int
 ) -> tuple[list[ChannelPost], bool]:
-    """One page of messages containing every word, newest first; and whether more follow."""
+    """One page of messages with a form of every word (``fts_query``), newest first; and
+    whether more follow."""
     rows = await db.fetchall(
         f"SELECT {POST_COLUMNS}"
         " FROM messages_fts f JOIN messages m ON m.id = f.rowid"
         " JOIN channels c ON c.id = m.channel_id"
         " WHERE messages_fts MATCH ? AND m.deleted = 0"
         " ORDER BY m.date DESC, m.id DESC LIMIT ? OFFSET ?",
-        (fts_phrase_query(words), limit + 1, offset),
+        (fts_query(words), limit + 1, offset),
     )
     found = [ChannelPost(*post_values(r)) for r in rows[:limit]]
     return found, len(rows) > limit

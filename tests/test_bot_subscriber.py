@@ -179,11 +179,6 @@ async def test_search_finds_the_one_post_with_every_word(
     assert not any(text in answer for text in others)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/search matches exact word forms (FTS5 unicode61): no morphology, and ' and ʼ "
-    "split words differently; storage/search.py would need alternatives (reported)",
-)
 @pytest.mark.parametrize(
     ("query", "found"),
     [

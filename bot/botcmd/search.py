@@ -1,4 +1,7 @@
-"""/search <words>: stored posts containing every word, newest first, five to a page.
+"""/search <words>: stored posts containing a form of every word, newest first, five to a page.
+
+Words are normalized like rule terms and expanded to their inflected forms
+(``bot.matching.forms``), so ``Курщина`` finds ``на Курщині`` without a second index.
 
 Pages turn with inline buttons. Callback data is limited to 64 bytes, so the query is kept
 here under a short token (the most recent searches only); an expired token asks to search
@@ -8,13 +11,15 @@ again rather than guessing.
 from __future__ import annotations
 
 import html
-import re
 import secrets
 from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
 from bot.alerts import MESSAGE_LIMIT
 from bot.botcmd.model import BotContext, Button, CommandError, Incoming, Reply, lines
+from bot.matching import normalize
+from bot.matching.forms import PREFIX, search_forms
+from bot.matching.tokens import words as words_of
 from bot.posts import post_item_html
 from storage import search as storage_search
 from storage import subscribers
@@ -24,7 +29,6 @@ MAX_WORDS = 10
 KEPT_SEARCHES = 500
 SNIPPET_WIDTH = 160
 CALLBACK_PREFIX = "s:"
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class SearchPages:
@@ -46,6 +50,11 @@ class SearchPages:
         return found[1] if found and found[0] == chat_id else None
 
 
+def _marked(forms: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The forms a snippet can mark by plain substring search: prefixes by their stem."""
+    return tuple(form.removesuffix(PREFIX) for word in forms for form in word if " " not in form)
+
+
 def _spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
     folded = text.casefold()
     spans: list[tuple[int, int]] = []
@@ -62,7 +71,7 @@ class Search:
         self.pages = pages or SearchPages()
 
     async def command(self, ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
-        words = tuple(w.casefold() for w in _WORD.findall(args))
+        words = tuple(words_of(normalize(args)))
         if not words:
             raise CommandError("Say what to look for: /search <words>, e.g. /search КНДР Курск")
         if len(words) > MAX_WORDS:
@@ -80,8 +89,9 @@ class Search:
     async def page(
         self, ctx: BotContext, chat_id: int, token: str, words: tuple[str, ...], number: int
     ) -> Reply:
+        forms = tuple(search_forms(word) for word in words)
         found, more = await storage_search.search(
-            ctx.db, words, offset=number * PAGE_SIZE, limit=PAGE_SIZE
+            ctx.db, forms, offset=number * PAGE_SIZE, limit=PAGE_SIZE
         )
         query = html.escape(" ".join(words))
         if not found:
@@ -93,10 +103,11 @@ class Search:
             nav.append(Button("◀ Newer", f"{CALLBACK_PREFIX}{token}:{number - 1}"))
         if more:
             nav.append(Button("Older ▶", f"{CALLBACK_PREFIX}{token}:{number + 1}"))
+        marked = _marked(forms)
         width = SNIPPET_WIDTH
         while True:  # hostile posts (all '&' or '<') escape to five times their length
             items = "\n\n".join(
-                post_item_html(f, _spans(f.text, words), zone, width) for f in found
+                post_item_html(f, _spans(f.text, marked), zone, width) for f in found
             )
             body = lines(f"🔎 <b>{query}</b> — page {number + 1}", "", items)
             if len(body) <= MESSAGE_LIMIT or width <= 20:
