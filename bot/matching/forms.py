@@ -24,19 +24,16 @@ interleaved, so one long verb paradigm cannot crowd out the other language).
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from itertools import chain, islice, zip_longest
 
-from bot.matching.morphology import morphology
+from bot.matching.morphology import morphology, script
 
 MAX_FORMS = 60
 MIN_PREFIX = 3
 PREFIX = "*"
 CACHE_SIZE = 4096
 
-_CYRILLIC = re.compile("[\u0400-\u052f]")
-_LATIN = re.compile("[a-z\u00df-\u024f]")
 _APOSTROPHE = "'"
 _LETTER_APOSTROPHE = "\u02bc"
 
@@ -45,9 +42,10 @@ _LETTER_APOSTROPHE = "\u02bc"
 def search_forms(word: str) -> tuple[str, ...]:
     """The forms of a normalized word (``bot.matching.normalize``) to search for, the word's own
     spelling first, at most ``MAX_FORMS``, no duplicates."""
-    if _CYRILLIC.search(word) is not None:
+    kind = script(word)
+    if kind == "cyrillic":
         forms = _slavic_forms(word)
-    elif _LATIN.search(word) is not None:
+    elif kind == "latin":
         forms = _english_forms(word)
     else:
         forms = [word]
@@ -56,15 +54,7 @@ def search_forms(word: str) -> tuple[str, ...]:
 
 
 def _slavic_forms(word: str) -> list[str]:
-    morph = morphology()
-    lemmas = morph.keys(word)
-    parses = [
-        parse
-        for analyzer in (morph._ru, morph._uk)
-        for parse in analyzer.parse(word)
-        if parse.normal_form.replace("ё", "е") in lemmas
-    ]
-    lexemes = [[form.word for form in parse.lexeme] for parse in parses]
+    lexemes = [[form.word for form in parse.lexeme] for parse in morphology().parses(word)]
     return [word, *(form for row in zip_longest(*lexemes) for form in row if form is not None)]
 
 

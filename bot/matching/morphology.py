@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache, lru_cache
+from typing import Any, Literal
 
 import pymorphy3
 import Stemmer
@@ -29,6 +30,17 @@ _UKRAINIAN_ONLY = re.compile("[іїєґ]")
 _RUSSIAN_ONLY = re.compile("[ыэъё]")
 
 CACHE_SIZE = 1 << 17
+
+Script = Literal["cyrillic", "latin", "other"]
+
+
+def script(word: str) -> Script:
+    """Which morphology a normalized word gets: pymorphy3, Snowball, or none."""
+    if _CYRILLIC.search(word) is not None:
+        return "cyrillic"
+    if _LATIN.search(word) is not None:
+        return "latin"
+    return "other"
 
 
 class Morphology:
@@ -44,10 +56,25 @@ class Morphology:
         """Forget cached analyses (benchmarks measure the cold path with it)."""
         self.keys.cache_clear()  # type: ignore[attr-defined]
 
+    def parses(self, word: str) -> list[Any]:
+        """Both analyzers' parses of a Cyrillic word whose lemma is one of its keys.
+
+        Search expands a word to its parses' lexemes; the other language's parses of the same
+        lemma are kept, since Russian endings of a Ukrainian place name do occur in posts.
+        """
+        lemmas = self.keys(word)
+        return [
+            parse
+            for analyzer in (self._ru, self._uk)
+            for parse in analyzer.parse(word)
+            if parse.normal_form.replace("ё", "е") in lemmas
+        ]
+
     def _analyze(self, word: str) -> frozenset[str]:
-        if _CYRILLIC.search(word) is not None:
+        kind = script(word)
+        if kind == "cyrillic":
             return frozenset(form.replace("ё", "е") for form in self._slavic(word))
-        if _LATIN.search(word) is not None:
+        if kind == "latin":
             return frozenset((self._stemmer.stemWord(word),))
         return frozenset((word,))
 
