@@ -96,15 +96,20 @@ def test_operators_are_upper_case_only_so_english_or_stays_a_word() -> None:
         (r"Курск /(?=x)/", "regex is not valid: invalid perl operator: (?=", 7),
         ("Курск /abc", "unclosed regex (no closing '/')", 7),
         (
-            r"Курск /курск\b/",
-            r"regex is not valid: \b only knows ASCII letters in RE2;"
-            r" use \pL for any letter, \PL for a non-letter",
+            r"Курск /курск\bобл/",
+            r"regex is not valid: \b only works at the start or end; put \b or \B at the start"
+            r" or end of the regex, e.g. /\b(кот|пес)\b/",
             13,
         ),
         (
-            r"/[\w]+/",
-            r"regex is not valid: \w only knows ASCII letters in RE2;"
-            r" use \pL for any letter, \PL for a non-letter",
+            r"/\bкот|пес/",
+            r"regex is not valid: \b or \B at the edge of a regex with a top-level | binds to"
+            r" one alternative only; group them, e.g. /\b(кот|пес)\b/",
+            2,
+        ),
+        (
+            r"/[\W\d]+/",
+            r"regex is not valid: \W inside [...] is not supported; use [^\pL\pN_]",
             3,
         ),
         ("Курск //", "empty regex", 7),

@@ -16,8 +16,7 @@ from __future__ import annotations
 from bisect import insort
 from typing import cast
 
-import re2
-
+from bot.matching.boundaries import BoundedRegex
 from bot.matching.morphology import Morphology
 from bot.matching.normalize import fold_word
 from bot.matching.query import Regex, Term, TermKind
@@ -47,7 +46,7 @@ class AtomIndex:
         }
         self._prefix_lengths: list[int] = []
         self._regex_ids: dict[str, int] = {}
-        self.regexes: list[re2._Regexp] = []
+        self.regexes: list[BoundedRegex] = []
         self._chunks: dict[str, frozenset[int]] = {}
         self._words: dict[str, frozenset[int]] = {}
         self.cache_size = CACHE_SIZE

@@ -15,6 +15,7 @@ from itertools import repeat
 import re2
 
 from bot.matching.atoms import EMPTY, AtomIndex
+from bot.matching.boundaries import BoundedRegex
 from bot.matching.normalize import MIXED_SCRIPT_PATTERN, fold_homoglyphs
 from bot.matching.query import Near, Node, Not, Or, Phrase, Regex, Term, regex_options
 
@@ -85,7 +86,7 @@ class Prefilter:
 
 
 def _regex_set(
-    regexes: Sequence[re2._Regexp], anchored: dict[int, list[int]]
+    regexes: Sequence[BoundedRegex], anchored: dict[int, list[int]]
 ) -> tuple[re2.Set | None, list[tuple[int, ...]], int]:
     """One RE2 set scan per message for the regexes some rule depends on alone.
 

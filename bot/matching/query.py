@@ -24,6 +24,7 @@ from typing import Literal
 import re2
 
 from bot.errors import QueryError
+from bot.matching.boundaries import BoundedRegex, PatternError, rewrite
 from bot.matching.normalize import normalize
 from bot.matching.tokens import words
 
@@ -57,7 +58,7 @@ class Regex:
 
     pattern: str
     column: int
-    compiled: re2._Regexp = field(compare=False, repr=False)
+    compiled: BoundedRegex = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,6 @@ def regex_options() -> re2.Options:
 _Kind = Literal["term", "(", ")", "AND", "OR", "NOT", "NEAR", "end"]
 _DELIMITERS = frozenset('()"')
 _NEAR = re.compile(r"NEAR/(\d+)")
-# RE2's \w and \b are ASCII-only: on Cyrillic text they silently never match, so refuse them.
-_ASCII_ONLY_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*(\\[wWbB])")
 
 
 @dataclass(frozen=True)
@@ -187,15 +186,12 @@ class _Lexer:
         self.pos = i + 1
         if not pattern:
             raise QueryError("empty regex", column)
-        ascii_only = _ASCII_ONLY_ESCAPE.search(src, body_start, i)
-        if ascii_only is not None:
-            raise QueryError(
-                f"regex is not valid: {ascii_only.group(1)} only knows ASCII letters in RE2;"
-                r" use \pL for any letter, \PL for a non-letter",
-                ascii_only.start(1) + 1,
-            )
         try:
-            compiled = re2.compile(pattern, regex_options())
+            rewritten = rewrite(pattern)
+        except PatternError as exc:
+            raise QueryError(f"regex is not valid: {exc}", body_start + exc.offset + 1) from None
+        try:
+            compiled = BoundedRegex(rewritten, regex_options())
         except re2.error as exc:
             reason = exc.args[0] if exc.args else "rejected"
             if isinstance(reason, bytes):
