@@ -9,6 +9,7 @@ import pytest
 from telethon import TelegramClient, errors, events, functions, types
 
 from tests.faketg import FakeTelegram, deliver, forget_flood_waits, make_client, push
+from tests.faketg.wire import InvalidTLObject, over_the_wire
 from tests.waiting import eventually
 
 GetHistory = functions.messages.GetHistoryRequest
@@ -239,3 +240,54 @@ async def test_group_admin_check(world: FakeTelegram) -> None:
         roles.append(type(answer.participant).__name__)
     assert roles == ["ChannelParticipantAdmin", "ChannelParticipant"]
     await bot.disconnect()
+
+
+async def test_a_digit_string_is_a_phone_number_and_an_unseen_id_needs_its_access_hash(
+    world: FakeTelegram, client: TelegramClient
+) -> None:
+    """As on Telegram: Telethon looks a digit string up among the contacts by phone, and a
+    user id the account has never seen cannot be addressed without its access hash."""
+    colleague = world.add_user("Олена", phone="380501234567", started_bot=False)
+    stranger = world.add_user("Stranger", started_bot=False)
+    with pytest.raises(ValueError, match="Cannot find any entity"):
+        await client.get_input_entity(str(stranger.id))
+    assert world.count(functions.contacts.GetContactsRequest) == 1
+    with pytest.raises(ValueError, match="Could not find the input entity"):
+        await client.get_input_entity(stranger.id)
+
+    world.add_contact(colleague)
+    found = await client.get_input_entity("+380501234567")
+    assert (found.user_id, found.access_hash) == (colleague.id, colleague.access_hash)
+
+
+async def test_dialogs_list_the_joined_channels_and_private_chats(
+    world: FakeTelegram, client: TelegramClient
+) -> None:
+    news = world.add_channel("kursk_news", posts=["пост"])
+    world.add_channel("left_one", joined=False)
+    room = world.add_channel(None, "Штаб", megagroup=True)
+    olena = world.add_user("Олена", started_bot=False)
+    world.open_chat(olena)
+    names = {d.name for d in await client.get_dialogs()}
+    assert names == {news.title, room.title, "Олена", "Analyst"}
+    # Now cached: a -100 group id and a bare user id resolve without a hash in the request.
+    assert (await client.get_input_entity(int(f"-100{room.id}"))).channel_id == room.id
+    assert (await client.get_input_entity(olena.id)).user_id == olena.id
+
+
+def test_a_tl_object_missing_a_required_field_fails_loudly() -> None:
+    dialog = types.Dialog(
+        peer=types.PeerChannel(1),
+        top_message=1,
+        read_inbox_max_id=1,
+        read_outbox_max_id=0,
+        unread_count=0,
+        unread_mentions_count=0,
+        unread_reactions_count=0,
+        unread_poll_votes_count=None,  # Telethon 1.45's layer requires it
+        notify_settings=types.PeerNotifySettings(),
+    )
+    with pytest.raises(InvalidTLObject, match="built a Dialog that cannot be sent"):
+        over_the_wire(dialog)
+    dialog.unread_poll_votes_count = 0
+    assert over_the_wire(dialog).unread_poll_votes_count == 0

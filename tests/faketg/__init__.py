@@ -41,6 +41,15 @@ The world:
   ``auth.*`` requests of ``chanwatch login`` (code, 2FA by real SRP, QR tokens); attach the
   client with ``authorized=False``. ``world.handlers`` maps request types to answers.
 
+Strict where Telegram is: every answer and pushed update goes over the wire
+(``tests/faketg/wire.py``: serialized and parsed back), so a TL object missing a required
+field fails loudly; message ids are never reused; a user account resolves a digit string as a
+phone number among its contacts (``add_contact``), and an id it has never seen only with its
+access hash or through its dialogs (``GetDialogs``: joined channels, ``open_chat`` users,
+Saved Messages); ``saved_message(text)`` is the owner writing to themselves; the bot signs
+in with a token from ``bot_tokens``. ``tests/test_faketg_contract.py`` checks the private
+Telethon parts this relies on.
+
 Feeding updates: :func:`push` dispatches directly (deterministic, no pts checks);
 :func:`deliver` goes through the update loop, where a pts gap makes Telethon ask
 ``GetChannelDifference``, answered from the world's event log. Use ``make_client(world,

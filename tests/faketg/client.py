@@ -11,6 +11,7 @@ from telethon.sessions import MemorySession
 from telethon.sessions.abstract import Session
 
 from tests.faketg.sender import FakeSender
+from tests.faketg.wire import over_the_wire
 from tests.faketg.world import FakeTelegram
 from tests.waiting import eventually
 
@@ -67,8 +68,8 @@ async def push(client: TelegramClient, world: FakeTelegram, *updates: Any) -> No
     Skips the message box (no pts checks), so it is deterministic: use it for "this update
     arrives now". Use :func:`deliver` to go through the update loop and its gap detection.
     """
-    users, chats = world.entities()
-    processed = await client._preprocess_updates(list(updates), users, chats)
+    users, chats = over_the_wire(list(world.entities()))
+    processed = await client._preprocess_updates(over_the_wire(list(updates)), users, chats)
     for update in processed:
         await client._dispatch_update(update)
 
@@ -86,7 +87,9 @@ async def deliver(
     """
     users, chats = world.entities()
     client._updates_queue.put_nowait(
-        types.Updates(updates=list(updates), users=users, chats=chats, date=world.now, seq=0)
+        over_the_wire(
+            types.Updates(updates=list(updates), users=users, chats=chats, date=world.now, seq=0)
+        )
     )
     await settle(client, until=until)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from telethon import errors, types
 
+from tests.faketg.wire import over_the_wire
 from tests.faketg.world import NO_ANSWER
 
 _OWN_UPDATE_TYPES = (types.Updates, types.UpdatesCombined, types.UpdateShort)
@@ -26,6 +27,7 @@ _BEFORE_LOGIN = {
     "CheckPasswordRequest",
     "ExportLoginTokenRequest",
     "ImportLoginTokenRequest",
+    "ImportBotAuthorizationRequest",
 }
 
 
@@ -85,7 +87,7 @@ class FakeSender:
         try:
             if not self.authorized and _needs_authorization(request):
                 raise errors.AuthKeyUnregisteredError(request=request)
-            result = self.world.answer(request, self.account)
+            result = over_the_wire(self.world.answer(request, self.account))
         except errors.RPCError as e:
             future.set_exception(e)
         else:

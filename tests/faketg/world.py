@@ -55,11 +55,16 @@ class FakeTelegram:
             id=888,
             is_self=True,
             bot=True,
+            bot_info_version=1,
             access_hash=8_880,
             first_name="chanwatch",
             username="chanwatch_bot",
         )
         self.users: dict[int, types.User] = {}
+        self.bot_tokens: set[str] = set()  # tokens that sign in as ``bot`` (from @BotFather)
+        # Per account: users in its contacts, and users it has a private chat with.
+        self.contacts: dict[int, set[int]] = defaultdict(set)
+        self.private_chats: dict[int, set[int]] = defaultdict(set)
         self.channels: dict[int, types.Channel] = {}
         self.history: dict[int, list[types.Message]] = defaultdict(list)
         self.invites: dict[str, int | None] = {}
@@ -72,6 +77,7 @@ class FakeTelegram:
         self._faults: dict[type, deque[_Fault]] = defaultdict(deque)
         self._hangs: dict[type, int] = defaultdict(int)
         self._pts: dict[int, int] = defaultdict(lambda: 1)
+        self._last_ids: dict[int, int] = defaultdict(int)
         self._events: dict[int, list[tuple[int, types.TypeUpdate]]] = defaultdict(list)
         self._common_pts: dict[int, int] = defaultdict(lambda: 1)
         self._private_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
@@ -107,11 +113,33 @@ class FakeTelegram:
             self.post(channel, text)
         return channel
 
-    def add_user(self, first_name: str, username: str | None = None) -> types.User:
+    def add_user(
+        self,
+        first_name: str,
+        username: str | None = None,
+        *,
+        phone: str | None = None,
+        started_bot: bool = True,
+    ) -> types.User:
+        """A Telegram user; by default one who has started the bot (every subscriber has),
+        so the bot may write to them by id. The user account knows them only through a
+        contact (:meth:`add_contact`) or a chat (:meth:`open_chat`)."""
         uid = next(self._user_ids)
-        user = types.User(id=uid, access_hash=uid * 3, first_name=first_name, username=username)
+        user = types.User(
+            id=uid, access_hash=uid * 3, first_name=first_name, username=username, phone=phone
+        )
         self.users[uid] = user
+        if started_bot:
+            self.private_chats[self.bot.id].add(uid)
         return user
+
+    def add_contact(self, user: types.User, *, of: types.User | None = None) -> None:
+        """``user`` is in the contacts of ``of`` (default: the user account)."""
+        self.contacts[(of or self.me).id].add(user.id)
+
+    def open_chat(self, user: types.User, *, of: types.User | None = None) -> None:
+        """``of`` (default: the user account) has a private chat with ``user``: a dialog."""
+        self.private_chats[(of or self.me).id].add(user.id)
 
     def add_invite(self, channel: types.Channel, invite_hash: str) -> str:
         self.invites[invite_hash] = channel.id
@@ -159,6 +187,11 @@ class FakeTelegram:
         self.now += timedelta(seconds=1)
         return self.now
 
+    def _next_id(self, channel: types.Channel) -> int:
+        """Telegram never reuses a channel's message ids, not even after deleting them all."""
+        self._last_ids[channel.id] += 1
+        return self._last_ids[channel.id]
+
     def _record(self, channel: types.Channel, make: Callable[[int], types.TypeUpdate]) -> Any:
         self._pts[channel.id] += 1
         update = make(self._pts[channel.id])
@@ -185,7 +218,7 @@ class FakeTelegram:
         """
         history = self.history[channel.id]
         message = types.Message(
-            id=(history[-1].id if history else 0) + 1,
+            id=self._next_id(channel),
             peer_id=types.PeerChannel(channel.id),
             date=date or self.tick(),
             message=text,
@@ -205,7 +238,7 @@ class FakeTelegram:
         """A service message "pinned a post": it takes the next id but has no text."""
         history = self.history[channel.id]
         service = types.MessageService(
-            id=(history[-1].id if history else 0) + 1,
+            id=self._next_id(channel),
             peer_id=types.PeerChannel(channel.id),
             date=self.tick(),
             action=types.MessageActionPinMessage(),
@@ -265,6 +298,7 @@ class FakeTelegram:
             self.members[group.id].add(user.id)
             return self.post(group, text, from_user=user)
         account = to or self.bot
+        self.private_chats[account.id].add(user.id)
         self._common_pts[account.id] += 1
         message = types.Message(
             id=next(self._private_ids[account.id]),
@@ -278,6 +312,19 @@ class FakeTelegram:
     def anonymous_message(self, group: types.Channel, text: str) -> types.UpdateNewChannelMessage:
         """A message an admin posts anonymously in a supergroup: sent as the group itself."""
         return self.post(group, text, from_chat=group)
+
+    def saved_message(self, text: str) -> types.UpdateNewMessage:
+        """The account owner writes in their own Saved Messages (outgoing, to themselves)."""
+        self._common_pts[self.me.id] += 1
+        message = types.Message(
+            id=next(self._private_ids[self.me.id]),
+            peer_id=types.PeerUser(self.me.id),
+            from_id=types.PeerUser(self.me.id),
+            date=self.tick(),
+            message=text,
+            out=True,
+        )
+        return types.UpdateNewMessage(message, pts=self._common_pts[self.me.id], pts_count=1)
 
     def callback(
         self, user: types.User, data: bytes, *, msg_id: int, query_id: int | None = None
@@ -434,6 +481,11 @@ class FakeTelegram:
                 seq=0,
             )
         user_id = peer.user_id if isinstance(peer, types.InputPeerUser) else account.id
+        if isinstance(peer, types.InputPeerUser):
+            user = self.users.get(user_id)
+            if user_id != account.id and (user is None or peer.access_hash != user.access_hash):
+                raise errors.PeerIdInvalidError(request=request)
+        self.private_chats[account.id].add(user_id)
         self._common_pts[account.id] += 1
         message = types.Message(
             id=next(self._private_ids[account.id]),
@@ -502,13 +554,79 @@ def _get_config(w: FakeTelegram, r: Any, a: types.User) -> None:
 
 
 def _get_users(w: FakeTelegram, r: Any, a: types.User) -> list[types.User]:
+    """Users by id, each checked like Telegram checks access hashes: a user account may use 0
+    only for its contacts, a bot only for users who wrote to it; otherwise the hash must fit."""
     found = []
     for user in r.id:
         if isinstance(user, types.InputUserSelf):
             found.append(a)
-        elif user.user_id in w.users:
-            found.append(w.users[user.user_id])
+            continue
+        known = w.users.get(user.user_id) or {w.me.id: w.me, w.bot.id: w.bot}.get(user.user_id)
+        if known is None:
+            continue
+        zero_allowed = user.user_id in (
+            w.private_chats[a.id] if a.bot else w.contacts[a.id] | {a.id}
+        )
+        if user.access_hash == known.access_hash or (user.access_hash == 0 and zero_allowed):
+            found.append(known)
     return found
+
+
+def _import_bot_authorization(w: FakeTelegram, r: Any, a: types.User) -> types.auth.Authorization:
+    if r.bot_auth_token not in w.bot_tokens:
+        raise errors.AccessTokenInvalidError(request=r)
+    return types.auth.Authorization(user=w.bot)
+
+
+def _get_contacts(w: FakeTelegram, r: Any, a: types.User) -> types.contacts.Contacts:
+    if a.bot:
+        raise errors.BotMethodInvalidError(request=r)
+    ids = sorted(w.contacts[a.id])
+    return types.contacts.Contacts(
+        contacts=[types.Contact(user_id=i, mutual=True) for i in ids],
+        saved_count=0,
+        users=[w.users[i] for i in ids],
+    )
+
+
+def _dialog(peer: Any, top: int, pts: int | None = None) -> types.Dialog:
+    return types.Dialog(
+        peer=peer,
+        top_message=top,
+        read_inbox_max_id=top,
+        read_outbox_max_id=0,
+        unread_count=0,
+        unread_mentions_count=0,
+        unread_reactions_count=0,
+        unread_poll_votes_count=0,
+        notify_settings=_notify(),
+        pts=pts,
+    )
+
+
+def _get_dialogs(w: FakeTelegram, r: Any, a: types.User) -> types.messages.Dialogs:
+    """Every chat of the account in one answer (a ``Dialogs``, not a slice: there is no more).
+
+    The joined channels and groups, and the private chats: Saved Messages and the users it
+    has written with. Bots have no dialog list on Telegram.
+    """
+    if a.bot:
+        raise errors.BotMethodInvalidError(request=r)
+    dialogs, messages, chats = [], [], []
+    for channel in w.joined():
+        if channel.id in w.banned:
+            continue
+        history = w.history[channel.id]
+        dialogs.append(
+            _dialog(
+                types.PeerChannel(channel.id), history[-1].id if history else 0, w._pts[channel.id]
+            )
+        )
+        messages.extend(history[-1:])
+        chats.append(channel)
+    people = [a, *(w.users[i] for i in sorted(w.private_chats[a.id]) if i in w.users)]
+    dialogs.extend(_dialog(types.PeerUser(u.id), 0) for u in people)
+    return types.messages.Dialogs(dialogs=dialogs, messages=messages, chats=chats, users=people)
 
 
 def _get_state(w: FakeTelegram, r: Any, a: types.User) -> types.updates.State:
@@ -593,20 +711,7 @@ def _get_peer_dialogs(w: FakeTelegram, r: Any, a: types.User) -> types.messages.
             continue
         history = w.history[channel.id]
         top = history[-1].id if history else 0
-        dialogs.append(
-            types.Dialog(
-                peer=types.PeerChannel(channel.id),
-                top_message=top,
-                read_inbox_max_id=top,
-                read_outbox_max_id=0,
-                unread_count=0,
-                unread_mentions_count=0,
-                unread_reactions_count=0,
-                unread_poll_votes_count=0,
-                notify_settings=_notify(),
-                pts=w._pts[channel.id],
-            )
-        )
+        dialogs.append(_dialog(types.PeerChannel(channel.id), top, w._pts[channel.id]))
         messages.extend(history[-1:])
         chats.append(channel)
     return types.messages.PeerDialogs(
@@ -707,6 +812,9 @@ def _get_participant(w: FakeTelegram, r: Any, a: types.User) -> types.channels.C
 _HANDLERS: dict[type, Handler] = {
     functions.help.GetConfigRequest: _get_config,
     functions.users.GetUsersRequest: _get_users,
+    functions.contacts.GetContactsRequest: _get_contacts,
+    functions.auth.ImportBotAuthorizationRequest: _import_bot_authorization,
+    functions.messages.GetDialogsRequest: _get_dialogs,
     functions.updates.GetStateRequest: _get_state,
     functions.updates.GetDifferenceRequest: _get_difference,
     functions.updates.GetChannelDifferenceRequest: _get_channel_difference,
