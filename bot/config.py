@@ -22,6 +22,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _API_HASH = re.compile(r"^[0-9a-f]{32}$")
 _BOT_TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 _CHAT = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$")
+SAVED_MESSAGES = ("me", "self")  # Telethon's names for the account's own chat
 _BACKFILL = re.compile(r"^(\d+)(h|d)?$")
 
 T = TypeVar("T")
@@ -102,6 +103,13 @@ def _matching(pattern: re.Pattern[str]) -> Callable[[str], str]:
         return value
 
     return parse
+
+
+def _alert_chat(value: str) -> str:
+    """A chat id, an @username, or ``me``: the account's Saved Messages, a solo analyst's inbox."""
+    if value.lower() in SAVED_MESSAGES:
+        return "me"
+    return _matching(_CHAT)(value)
 
 
 def _choice(*options: str) -> Callable[[str], str]:
@@ -207,5 +215,9 @@ def _with_telegram(r: _Reader, settings: Settings, *, delivery: bool) -> Setting
             "BOT_TOKEN", _matching(_BOT_TOKEN), "a token like 123456:ABC… from @BotFather"
         ),
         operator_ids=operators or frozenset(),
-        alert_chat=r.get("ALERT_CHAT", _matching(_CHAT), "a numeric chat id or an @username"),
+        alert_chat=r.get(
+            "ALERT_CHAT",
+            _alert_chat,
+            "a numeric chat id (-100… for a group), an @username, or me (Saved Messages)",
+        ),
     )

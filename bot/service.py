@@ -43,7 +43,7 @@ from bot.ops.metrics import Metrics
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
 from bot.telegram.bot import BotFrontend, TelethonPlatform
-from bot.telegram.clients import Clients
+from bot.telegram.clients import Clients, resolve_alert_chat
 from bot.telegram.deliverer import Deliverer
 from bot.telegram.reader import Reader, ReaderOptions
 from bot.telegram.sender import TelethonSender
@@ -111,7 +111,8 @@ class Service:
         if bot is None:
             me = await client.get_me()
             operators.add(int(me.id))
-            only_chat = int(await client.get_peer_id(self.settings.alert_chat))
+            assert self.settings.alert_chat is not None  # validated: BOT_TOKEN or ALERT_CHAT
+            only_chat = await resolve_alert_chat(client, self.settings.alert_chat)
             await self._ensure_alert_chat(only_chat)
         ctx = BotContext(
             db=self.db,

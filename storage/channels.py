@@ -13,7 +13,7 @@ from storage.models import Channel, ChannelState
 
 _COLUMNS = (
     "c.id, c.telegram_id, c.ref, c.username, c.title, c.access_hash, c.watched, c.state, "
-    "c.state_detail, c.wait_until, c.high_water, c.last_post_at, "
+    "c.state_detail, c.wait_until, c.high_water, c.backfilled, c.last_post_at, "
     "(SELECT group_concat(tag, ' ') FROM "
     " (SELECT tag FROM channel_tags t WHERE t.channel_id = c.id ORDER BY tag)) AS tags"
 )
@@ -36,6 +36,7 @@ def _row(r: sqlite3.Row) -> Channel:
         state_detail=r["state_detail"],
         wait_until=None if r["wait_until"] is None else from_ts(r["wait_until"]),
         high_water=r["high_water"],
+        backfilled=bool(r["backfilled"]),
         last_post_at=None if r["last_post_at"] is None else from_ts(r["last_post_at"]),
         tags=tuple(r["tags"].split(" ")) if r["tags"] else (),
     )
@@ -193,6 +194,15 @@ async def advance_high_water(db: Database, channel_id: int, message_id: int) -> 
     await db.execute(
         "UPDATE channels SET high_water = MAX(high_water, ?) WHERE id = ?",
         (message_id, channel_id),
+    )
+
+
+async def finish_backfill(db: Database, channel_id: int, top: int) -> None:
+    """The first catch-up is done: from here on the mark is where reading resumes, so it
+    moves to the newest post seen then (``top``) even when the backfill stored nothing."""
+    await db.execute(
+        "UPDATE channels SET high_water = MAX(high_water, ?), backfilled = 1 WHERE id = ?",
+        (top, channel_id),
     )
 
 

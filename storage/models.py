@@ -26,6 +26,7 @@ class Channel:
     state_detail: str | None
     wait_until: datetime | None
     high_water: int
+    backfilled: bool  # the first catch-up committed: the mark, even 0, is where reading resumes
     last_post_at: datetime | None
     tags: tuple[str, ...] = ()
 

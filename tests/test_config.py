@@ -71,6 +71,46 @@ def test_alert_destination_required() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("@osint_alerts", "@osint_alerts"),
+        ("123456789", "123456789"),
+        ("-1001500000001", "-1001500000001"),
+        ("me", "me"),
+        ("Self", "me"),
+        ("ME", "me"),
+    ],
+)
+def test_every_kind_of_alert_chat_is_accepted(value: str, kept: str) -> None:
+    env = {k: v for k, v in GOOD.items() if k != "BOT_TOKEN"}
+    assert load_settings({**env, "ALERT_CHAT": value}, telegram=True).alert_chat == kept
+
+
+@pytest.mark.parametrize("value", ["alerts", "t.me/alerts", "@a", "+380501234567", "myself"])
+def test_an_alert_chat_of_no_known_kind_says_what_is_expected(value: str) -> None:
+    env = {k: v for k, v in GOOD.items() if k != "BOT_TOKEN"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**env, "ALERT_CHAT": value}, telegram=True)
+    assert caught.value.problems == [
+        "ALERT_CHAT must be a numeric chat id (-100… for a group), an @username, or me (Saved"
+        f" Messages) (got {value!r})"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "backfill"),
+    [
+        ("0", Backfill(messages=0)),
+        ("0h", Backfill(messages=None, hours=0)),
+        ("2d", Backfill(messages=None, hours=48)),
+        ("500", Backfill(messages=500)),
+    ],
+)
+def test_every_kind_of_backfill_is_accepted(value: str, backfill: Backfill) -> None:
+    assert load_settings({"BACKFILL": value}).backfill == backfill
+
+
 def test_login_needs_only_the_account_credentials() -> None:
     env = {"API_ID": GOOD["API_ID"], "API_HASH": GOOD["API_HASH"]}
     assert load_settings(env, telegram=True, delivery=False).api_id == 123456

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from storage import channels
 from storage.database import Migration, bundled_migrations, open_database
 from storage.errors import CorruptDatabaseError, SchemaTooNewError
 
@@ -87,3 +88,25 @@ async def test_corrupt_file_is_refused_clearly(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(CorruptDatabaseError, match="not a usable chanwatch database"):
         await open_database(path)
+
+
+async def test_a_version_3_database_keeps_reading_its_channels_from_their_marks(
+    tmp_path: Path,
+) -> None:
+    """Migration 0004: a channel already read (mark above 0) is backfilled and resumes from
+    its mark; one never read still gets its backfill."""
+    path = tmp_path / "v3.db"
+    db = await open_database(path, migrations=bundled_migrations()[:3])
+    for ref, mark in (("@svodki", 1520), ("@new_one", 0)):
+        await db.execute(
+            "INSERT INTO channels (ref, watched, state, high_water, created_at, updated_at)"
+            " VALUES (?, 1, 'ok', ?, 1, 1)",
+            (ref, mark),
+        )
+    await db.close()
+    db = await open_database(path)
+    try:
+        found = {c.ref: (c.high_water, c.backfilled) for c in await channels.list_channels(db)}
+        assert found == {"@svodki": (1520, True), "@new_one": (0, False)}
+    finally:
+        await db.close()

@@ -2,12 +2,13 @@
 
 A batch and the mark that covers it commit in one transaction, so a crash or stop mid
 catch-up resumes exactly where it left off: nothing is lost and nothing is ingested twice.
-A channel seen for the first time (mark 0) reads only the configured backfill depth.
+A channel read for the first time reads only the configured backfill depth (``backfilled``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from storage.models import Channel
 async def catch_up(ctx: ReaderContext, watched: Watched) -> None:
     """Read everything above the mark (or the backfill), after which the channel is trusted."""
     channel = peer(watched.row)
-    if watched.high_water == 0:
+    if not watched.backfilled:
         await _backfill(ctx, watched, channel)
     else:
         async for chunk in history.above(
@@ -70,18 +71,28 @@ def posts_of(
 
 
 async def _backfill(ctx: ReaderContext, watched: Watched, channel: types.InputPeerChannel) -> None:
+    """Read the configured depth, then move the mark to the newest post seen before reading.
+
+    The newest id is taken first, so a post that arrives while the backfill reads is above the
+    mark and read by the next catch-up; ``BACKFILL=0`` (or an age with nothing in it) stores
+    nothing and starts from there.
+    """
     depth = ctx.options.backfill
     if depth.messages is not None:
-        newest = await history.latest(ctx.client, channel, depth.messages)
+        if depth.messages:
+            newest = await history.latest(ctx.client, channel, depth.messages)
+            top = newest[-1].id if newest else 0
+        else:
+            newest, top = [], await history.newest_id(ctx.client, channel)
         for start in range(0, len(newest), history.CHUNK):
             await store(ctx, watched, newest[start : start + history.CHUNK])
-        return
-    moment = ctx.clock() - timedelta(hours=depth.hours or 0)
-    async for chunk in history.since(ctx.client, channel, moment, page_wait=ctx.options.page_wait):
-        await store(ctx, watched, chunk)
-    if watched.high_water == 0:
-        # Nothing posted within the window: start from the newest post, not from the beginning.
+    else:
         top = await history.newest_id(ctx.client, channel)
-        if top:
-            await channels.advance_high_water(ctx.db, watched.row.id, top)
-            watched.high_water = top
+        moment = ctx.clock() - timedelta(hours=depth.hours or 0)
+        async for chunk in history.since(
+            ctx.client, channel, moment, page_wait=ctx.options.page_wait
+        ):
+            await store(ctx, watched, chunk)
+    await channels.finish_backfill(ctx.db, watched.row.id, top)
+    watched.high_water = max(watched.high_water, top)
+    watched.row = replace(watched.row, high_water=watched.high_water, backfilled=True)

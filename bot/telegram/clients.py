@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from telethon import TelegramClient
+from telethon import TelegramClient, errors
 
 from bot.config import Settings
+from bot.errors import ChanwatchError
 from bot.telegram.session import open_reader_client, private_session
 
 
@@ -49,3 +50,47 @@ def build_bot_client(settings: Settings) -> TelegramClient:
         flood_sleep_threshold=0,
         raise_last_call_error=True,
     )
+
+
+async def resolve_alert_chat(client: TelegramClient, value: str) -> int:
+    """``ALERT_CHAT`` as the marked id of the chat alerts go to, resolved once at start.
+
+    A numeric id goes to Telethon as an int: as a string it would be read as a phone number and
+    looked up among the contacts. An id is found the way Telethon finds ids, in the session's
+    cache and then among the account's dialogs (which also caches it for every later send);
+    Telegram cannot address one that is in neither without its access hash, and that is one
+    line saying what to do rather than a failed start.
+    """
+    target: int | str = int(value) if value.lstrip("-").isdigit() else value
+    try:
+        return await _peer_id(client, target)
+    except ValueError:
+        pass
+    except errors.FloodWaitError as error:
+        raise ChanwatchError(
+            f"Telegram asks to wait {error.seconds} s before looking up ALERT_CHAT={value};"
+            " start chanwatch again after that"
+        ) from None
+    except errors.RPCError:
+        raise ChanwatchError(
+            f"ALERT_CHAT={value}: Telegram knows no user, group or channel by that name"
+        ) from None
+    if isinstance(target, int):
+        await client.get_dialogs()
+        try:
+            return await _peer_id(client, target)
+        except ValueError:
+            pass
+        raise ChanwatchError(
+            f"ALERT_CHAT={value} is none of this account's chats: open the chat (or join the"
+            " group) with the account chanwatch logged in as, then start again; or set"
+            " ALERT_CHAT to an @username, or to me for your Saved Messages"
+        )
+    raise ChanwatchError(
+        f"ALERT_CHAT={value}: Telegram knows no user, group or channel by that name"
+    )
+
+
+async def _peer_id(client: TelegramClient, target: int | str) -> int:
+    entity = await client.get_input_entity(target)
+    return int(await client.get_peer_id(entity))

@@ -70,7 +70,7 @@ class Syncer:
                 # No dialog: the account left (while the reader was down, or no update said so).
                 await guarded(ctx, watched, self._rejoin)
                 continue
-            if top is not None and watched.high_water and top <= watched.high_water:
+            if top is not None and watched.backfilled and top <= watched.high_water:
                 caught_up(ctx, watched)
                 await mark_ok(ctx, watched)
                 continue

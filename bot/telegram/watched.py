@@ -27,6 +27,11 @@ class Watched:
     high_water: int
     trusted: bool = False
 
+    @property
+    def backfilled(self) -> bool:
+        """Whether the mark is where reading resumes (else the backfill is still to read)."""
+        return self.row.backfilled
+
 
 class WatchedChannels:
     def __init__(self) -> None:

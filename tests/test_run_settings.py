@@ -1,0 +1,320 @@
+"""``chanwatch run`` as a user starts it, for every documented kind of value of the settings
+that shape the first run: ``BACKFILL`` (a count, an age, zero) and where alerts go without a
+bot (``ALERT_CHAT`` as a numeric user id, a ``-100…`` group id, an @username, ``me``), beside
+the bot-token path. Each case builds the real clients from the environment and a session file,
+on the fake Telegram, and follows a live post until it is stored and alerted.
+
+The defaults were tested far more than these, and two of them lost every post or crashed on
+start: ``BACKFILL=0`` left the mark at 0, so each live post looked like a gap that the
+catch-up then read zero messages of; a numeric ``ALERT_CHAT`` went to Telethon as a string,
+which it reads as a phone number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telethon import TelegramClient, types
+
+from bot.cli import build_parser, main
+from bot.commands.context import CommandContext
+from bot.commands.run import handle
+from storage import channels, messages, rules
+from storage.database import Database, open_database
+from tests.faketg import API_HASH, API_ID, FakeTelegram, attach, deliver
+from tests.waiting import eventually
+
+BOT_TOKEN = "7012345678:AAH-first_run-Token-9ZyXwVuTsRqPoNmLk"
+OLD_POSTS = (
+    "Колонна КНДР замечена у Суджи",  # matches the rule: stored only if the backfill reads it
+    "Ранкова тиша над Бєлгородом",
+    "Quiet night in Kharkiv",
+)
+LIVE_POST = "Войска КНДР вошли в Курскую область"
+
+
+@dataclass
+class Telegram:
+    """The fake Telegram every client ``chanwatch run`` builds connects to."""
+
+    world: FakeTelegram
+    clients: list[TelegramClient] = field(default_factory=list)
+
+    @property
+    def user(self) -> TelegramClient:
+        return next(c for c in self.clients if not _is_bot(c))
+
+
+def _is_bot(client: TelegramClient) -> bool:
+    return str(getattr(client.session, "filename", "")).endswith("-bot.session")
+
+
+@pytest.fixture
+def telegram(monkeypatch: pytest.MonkeyPatch) -> Telegram:
+    world = FakeTelegram()
+    # The posts are recent, so an age backfill has something to read.
+    world.now = datetime.now(UTC) - timedelta(hours=3)
+    world.bot_tokens.add(BOT_TOKEN)
+    found = Telegram(world)
+    real_connect = TelegramClient.connect
+
+    async def connect_to_fake(client: TelegramClient) -> None:
+        # The bot signs in with its token at every start; the user session is logged in.
+        attach(client, world, bot=_is_bot(client), authorized=not _is_bot(client))
+        found.clients.append(client)
+        await real_connect(client)
+
+    monkeypatch.setattr(TelegramClient, "connect", connect_to_fake)
+    return found
+
+
+def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
+    session = tmp_path / "secrets" / "reader.session"
+    session.parent.mkdir(parents=True, exist_ok=True)
+    session.touch(mode=0o600)  # `chanwatch login` made it; the fake account is logged in
+    return {
+        "API_ID": str(API_ID),
+        "API_HASH": API_HASH,
+        "SESSION_PATH": str(session),
+        "DATABASE_PATH": str(tmp_path / "chanwatch.db"),
+        **settings,
+    }
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """The database ``chanwatch run`` will use, with the channel and an instant rule."""
+    database = await open_database(tmp_path / "chanwatch.db")
+    await channels.watch(database, "@svodki", username="svodki")
+    await rules.add(database, "dprk", "КНДР", priority="instant")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+class Running:
+    """``chanwatch run`` in this process, stopped the way a supervisor stops it (SIGTERM)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.err = io.StringIO()
+        args = build_parser().parse_args(["run"])
+        ctx = CommandContext(
+            environ=env, stdout=io.StringIO(), stderr=self.err, stdin=io.StringIO()
+        )
+        self.task = asyncio.create_task(handle(args, ctx))
+
+    async def stop(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(self.task, 30) == 0
+        assert self.err.getvalue().endswith("chanwatch: stopped\n")
+
+
+async def first_sync_done(db: Database, running: Running) -> Any:
+    """The channel's backfill committed (its mark is where reading resumes); returns its row."""
+
+    async def row() -> Any:
+        [channel] = await channels.list_channels(db)
+        return channel
+
+    async def ready() -> bool:
+        if running.task.done():
+            running.task.result()  # a failed start: its error, not a timeout
+        return bool((await row()).backfilled)
+
+    await eventually(ready, what="the first catch-up committed")
+    return await row()
+
+
+def sent_to(world: FakeTelegram, peer: types.TypePeer) -> list[str]:
+    return [m.message for m in world.sent if m.peer_id == peer]
+
+
+async def stored_ids(db: Database, channel_id: int, upto: int) -> list[int]:
+    return sorted((await messages.ids_of(db, channel_id, list(range(1, upto + 1)))).keys())
+
+
+BACKFILLS = [
+    # (BACKFILL, stored of the three old posts)
+    ("200", [1, 2, 3]),
+    ("2", [2, 3]),
+    ("48h", [1, 2, 3]),
+    ("1h", []),  # the old posts are three hours old
+    ("0", []),
+    ("0h", []),
+]
+
+
+@pytest.mark.parametrize(("backfill", "old_stored"), BACKFILLS)
+async def test_every_backfill_stores_its_depth_and_then_every_live_post(
+    tmp_path: Path, telegram: Telegram, db: Database, backfill: str, old_stored: list[int]
+) -> None:
+    world = telegram.world
+    channel = world.add_channel("svodki", "Сводки", posts=OLD_POSTS)
+    env = environment(tmp_path, BACKFILL=backfill, ALERT_CHAT="me")
+    running = Running(env)
+
+    row = await first_sync_done(db, running)
+    assert row.high_water == 3  # zero and empty backfills start from the newest post too
+    assert await stored_ids(db, row.id, 3) == old_stored
+
+    await deliver(telegram.user, world, world.post(channel, LIVE_POST))
+    saved = types.PeerUser(world.me.id)
+    await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, saved)), what="alert")
+    assert await stored_ids(db, row.id, 4) == [*old_stored, 4]
+    await running.stop()
+
+    # Restarted, it reads what was posted while it was down, from the mark, with no backfill.
+    world.post(channel, "Ночью КНДР перебросила артиллерию")
+    running = Running(env)
+    await eventually(
+        lambda: any("артиллерию" in m for m in sent_to(world, saved)), what="the missed post"
+    )
+    assert await stored_ids(db, row.id, 5) == [*old_stored, 4, 5]
+    await running.stop()
+
+
+@pytest.mark.parametrize("backfill", ["0", "200", "0h"])
+async def test_a_channel_empty_when_first_watched_stores_its_first_posts(
+    tmp_path: Path, telegram: Telegram, db: Database, backfill: str
+) -> None:
+    """Empty, and with its old posts deleted, so the next id is 4, not 1: a live post above
+    a mark of 0 is a gap, and the catch-up must read it rather than start a backfill again."""
+    world = telegram.world
+    channel = world.add_channel("svodki", "Сводки", posts=OLD_POSTS)
+    world.delete(channel, 1, 2, 3)
+    running = Running(environment(tmp_path, BACKFILL=backfill, ALERT_CHAT="me"))
+    row = await first_sync_done(db, running)
+    assert row.high_water == 0
+
+    await deliver(telegram.user, world, world.post(channel, LIVE_POST))
+    saved = types.PeerUser(world.me.id)
+    await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, saved)), what="alert")
+    assert await stored_ids(db, row.id, 4) == [4]
+    await running.stop()
+
+
+@dataclass(frozen=True)
+class AlertChat:
+    """A way to name the chat alerts go to, and the world that makes it exist."""
+
+    name: str
+    make: Any  # (FakeTelegram) -> (ALERT_CHAT value, the peer alerts land in)
+
+
+def numeric_user(world: FakeTelegram) -> tuple[str, types.TypePeer]:
+    """A colleague the account has a private chat with (not a contact: no access hash)."""
+    olena = world.add_user("Олена", started_bot=False)
+    world.open_chat(olena)
+    return str(olena.id), types.PeerUser(olena.id)
+
+
+def numeric_group(world: FakeTelegram) -> tuple[str, types.TypePeer]:
+    room = world.add_channel(None, "Штаб аналітиків", megagroup=True)  # private: no username
+    return f"-100{room.id}", types.PeerChannel(room.id)
+
+
+def group_username(world: FakeTelegram) -> tuple[str, types.TypePeer]:
+    room = world.add_channel("alerts_room", "Alerts", megagroup=True)
+    return "@alerts_room", types.PeerChannel(room.id)
+
+
+def saved_messages(world: FakeTelegram) -> tuple[str, types.TypePeer]:
+    return "me", types.PeerUser(world.me.id)
+
+
+def saved_messages_as_self(world: FakeTelegram) -> tuple[str, types.TypePeer]:
+    return "SELF", types.PeerUser(world.me.id)
+
+
+ALERT_CHATS = [
+    AlertChat("numeric user", numeric_user),
+    AlertChat("numeric group", numeric_group),
+    AlertChat("@username", group_username),
+    AlertChat("me", saved_messages),
+    AlertChat("self", saved_messages_as_self),
+]
+
+
+@pytest.mark.parametrize("chat", ALERT_CHATS, ids=lambda c: c.name)
+async def test_without_a_bot_every_kind_of_alert_chat_gets_the_alert_and_takes_commands(
+    tmp_path: Path, telegram: Telegram, db: Database, chat: AlertChat
+) -> None:
+    world = telegram.world
+    channel = world.add_channel("svodki", "Сводки", posts=OLD_POSTS)
+    value, peer = chat.make(world)
+    running = Running(environment(tmp_path, ALERT_CHAT=value))
+    await first_sync_done(db, running)
+
+    await deliver(telegram.user, world, world.post(channel, LIVE_POST))
+    await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, peer)), what="alert")
+    # The account owner's own command in that chat is answered there (they are an operator).
+    if isinstance(peer, types.PeerChannel):
+        group = world.channels[peer.channel_id]
+        command: Any = world.user_message(world.me, "/status", group=group)
+    elif peer.user_id == world.me.id:
+        command = world.saved_message("/status")
+    else:
+        command = None  # a colleague's private chat: alerts only, checked above
+    if command is not None:
+        await deliver(telegram.user, world, command)
+        await eventually(lambda: any("Outbox" in m for m in sent_to(world, peer)), what="reply")
+    await running.stop()
+
+
+async def test_with_a_bot_token_the_live_post_reaches_the_subscriber_through_the_bot(
+    tmp_path: Path, telegram: Telegram, db: Database
+) -> None:
+    world = telegram.world
+    channel = world.add_channel("svodki", "Сводки", posts=OLD_POSTS)
+    olena = world.add_user("Олена")
+    running = Running(environment(tmp_path, BOT_TOKEN=BOT_TOKEN, BACKFILL="0", ACCESS="open"))
+    await first_sync_done(db, running)
+    bot = next(c for c in telegram.clients if _is_bot(c))
+    await deliver(bot, world, world.user_message(olena, "/subscribe dprk"))
+    await eventually(lambda: bool(sent_to(world, types.PeerUser(olena.id))), what="the reply")
+
+    await deliver(telegram.user, world, world.post(channel, LIVE_POST))
+    await eventually(
+        lambda: any(LIVE_POST in m for m in sent_to(world, types.PeerUser(olena.id))),
+        what="the alert",
+    )
+    await running.stop()
+
+
+def test_an_alert_chat_the_account_cannot_reach_is_one_line_saying_what_to_do(
+    tmp_path: Path, telegram: Telegram
+) -> None:
+    """A stranger's id: in no cache and no dialog, and Telegram needs its access hash."""
+    stranger = telegram.world.add_user("Незнайомець", started_bot=False)
+    out, err = io.StringIO(), io.StringIO()
+    env = environment(tmp_path, ALERT_CHAT=str(stranger.id))
+    code = main(["run"], environ=env, stdout=out, stderr=err, stdin=io.StringIO())
+    assert (code, out.getvalue()) == (1, "")
+    assert "Traceback" not in err.getvalue()
+    assert err.getvalue().splitlines()[-1] == (
+        f"chanwatch: error: ALERT_CHAT={stranger.id} is none of this account's chats: open the"
+        " chat (or join the group) with the account chanwatch logged in as, then start again;"
+        " or set ALERT_CHAT to an @username, or to me for your Saved Messages"
+    )
+
+
+def test_an_alert_chat_username_nobody_has_is_one_line(tmp_path: Path, telegram: Telegram) -> None:
+    err = io.StringIO()
+    env = environment(tmp_path, ALERT_CHAT="@nobody_here")
+    code = main(["run"], environ=env, stdout=io.StringIO(), stderr=err, stdin=io.StringIO())
+    assert code == 1
+    assert "Traceback" not in err.getvalue()
+    assert err.getvalue().splitlines()[-1] == (
+        "chanwatch: error: ALERT_CHAT=@nobody_here: Telegram knows no user, group or channel"
+        " by that name"
+    )
