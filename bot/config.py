@@ -128,6 +128,18 @@ def _positive(value: str) -> int:
     return number
 
 
+MAX_RETENTION_DAYS = 36_500  # a century; larger values overflow Python's timedelta
+MAX_BACKFILL_MESSAGES = 1_000_000
+MAX_BACKFILL_HOURS = 24 * 3_650
+
+
+def _retention_days(value: str) -> int:
+    days = _positive(value)
+    if days > MAX_RETENTION_DAYS:
+        raise ValueError(value)
+    return days
+
+
 def _port(value: str) -> int:
     number = int(value)
     if not 0 < number < 65536:
@@ -153,8 +165,13 @@ def parse_backfill(value: str) -> Backfill:
         raise ValueError(value)
     amount, unit = int(match[1]), match[2]
     if unit is None:
+        if amount > MAX_BACKFILL_MESSAGES:
+            raise ValueError(value)
         return Backfill(messages=amount, hours=None)
-    return Backfill(messages=None, hours=amount * (24 if unit == "d" else 1))
+    hours = amount * (24 if unit == "d" else 1)
+    if hours > MAX_BACKFILL_HOURS:
+        raise ValueError(value)
+    return Backfill(messages=None, hours=hours)
 
 
 def load_settings(
@@ -183,10 +200,17 @@ def load_settings(
         log_format=r.get("LOG_FORMAT", _choice("text", "json"), "text or json") or "text",  # type: ignore[arg-type]
         access=r.get("ACCESS", _choice("open", "allowlist"), "open or allowlist") or "allowlist",  # type: ignore[arg-type]
         backfill=r.get(
-            "BACKFILL", parse_backfill, "a message count like 200, or an age like 48h or 2d"
+            "BACKFILL",
+            parse_backfill,
+            f"a message count like 200 (0 for none, at most {MAX_BACKFILL_MESSAGES:,}),"
+            f" or an age like 48h or 2d (at most {MAX_BACKFILL_HOURS // 24:,}d)",
         )
         or defaults.backfill,
-        retention_days=r.get("RETENTION_DAYS", _positive, "a whole number of days, at least 1")
+        retention_days=r.get(
+            "RETENTION_DAYS",
+            _retention_days,
+            f"a whole number of days from 1 to {MAX_RETENTION_DAYS:,}",
+        )
         or defaults.retention_days,
         health_port=r.get("HEALTH_PORT", _port, "a TCP port number between 1 and 65535"),
         health_host=r.raw("HEALTH_HOST") or defaults.health_host,

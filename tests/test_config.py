@@ -128,3 +128,22 @@ def test_secrets_hidden_from_repr() -> None:
 def test_database_override_wins() -> None:
     settings = load_settings({"DATABASE_PATH": "/srv/a.db"}, database_path=Path("/tmp/b.db"))
     assert settings.database_path == Path("/tmp/b.db")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("RETENTION_DAYS", "100000000000", "a whole number of days from 1 to 36,500"),
+        ("RETENTION_DAYS", "0", "a whole number of days from 1 to 36,500"),
+        ("BACKFILL", "99999999d", "a message count like 200 (0 for none, at most 1,000,000)"),
+        ("BACKFILL", "5000000", "a message count like 200 (0 for none, at most 1,000,000)"),
+    ],
+)
+def test_values_too_large_to_run_with_are_refused_at_start(
+    name: str, value: str, expected: str
+) -> None:
+    """They would overflow a timedelta inside the running service instead."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings({name: value})
+    [problem] = caught.value.problems
+    assert problem.startswith(f"{name} must be {expected}") and problem.endswith(f"(got {value!r})")

@@ -318,3 +318,17 @@ def test_an_alert_chat_username_nobody_has_is_one_line(tmp_path: Path, telegram:
         "chanwatch: error: ALERT_CHAT=@nobody_here: Telegram knows no user, group or channel"
         " by that name"
     )
+
+
+def test_a_damaged_session_file_is_one_line_not_a_traceback(
+    tmp_path: Path, telegram: Telegram
+) -> None:
+    env = environment(tmp_path, ALERT_CHAT="me")
+    Path(env["SESSION_PATH"]).write_text("not a session", encoding="utf-8")
+    err = io.StringIO()
+    code = main(["run"], environ=env, stdout=io.StringIO(), stderr=err, stdin=io.StringIO())
+    assert (code, err.getvalue()) == (
+        1,
+        f"chanwatch: error: {env['SESSION_PATH']} is not a Telegram session file (damaged, or"
+        " another file): move it away and run `chanwatch login` again\n",
+    )

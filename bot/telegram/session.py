@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from telethon import TelegramClient
@@ -24,10 +25,20 @@ def session_file(path: Path) -> Path:
 def private_session(path: Path) -> SQLiteSession:
     """Open the session file, created 0600 before Telethon writes a key into it."""
     target = session_file(path)
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.close(os.open(target, os.O_CREAT | os.O_RDWR, 0o600))
-    target.chmod(0o600)
-    return SQLiteSession(str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(target, os.O_CREAT | os.O_RDWR, 0o600))
+        target.chmod(0o600)
+        return SQLiteSession(str(target))
+    except OSError as error:
+        raise ChanwatchError(
+            f"cannot open the Telegram session at {target}: {error.strerror or error}"
+        ) from None
+    except sqlite3.DatabaseError:
+        raise ChanwatchError(
+            f"{target} is not a Telegram session file (damaged, or another file):"
+            " move it away and run `chanwatch login` again"
+        ) from None
 
 
 def build_client(settings: Settings) -> TelegramClient:
