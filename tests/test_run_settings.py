@@ -1,7 +1,8 @@
 """``chanwatch run`` as a user starts it, for every documented kind of value of the settings
 that shape the first run: ``BACKFILL`` (a count, an age, zero) and where alerts go without a
 bot (``ALERT_CHAT`` as a numeric user id, a ``-100…`` group id, an @username, ``me``), beside
-the bot-token path. Each case builds the real clients from the environment and a session file,
+the bot-token path, and every other setting in ``.env.example`` with each kind of value it
+takes. Each case builds the real clients from the environment and a session file,
 on the fake Telegram, and follows a live post until it is stored and alerted.
 
 The defaults were tested far more than these, and two of them lost every post or crashed on
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import signal
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -332,3 +335,62 @@ def test_a_damaged_session_file_is_one_line_not_a_traceback(
         f"chanwatch: error: {env['SESSION_PATH']} is not a Telegram session file (damaged, or"
         " another file): move it away and run `chanwatch login` again\n",
     )
+
+
+def free_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
+# Every other documented setting, each kind of value it takes (see .env.example).
+OTHER_SETTINGS = [
+    {"LOG_FORMAT": "json"},
+    {"LOG_FORMAT": "text", "LOG_LEVEL": "DEBUG"},
+    {"LOG_LEVEL": "WARNING"},
+    {"LOG_LEVEL": "error"},
+    {"TIMEZONE": "Europe/Kyiv"},
+    {"TIMEZONE": "America/New_York"},
+    {"ACCESS": "open"},
+    {"ACCESS": "allowlist", "OPERATOR_IDS": "1001, 1002"},
+    {"RETENTION_DAYS": "1"},
+    {"RETENTION_DAYS": "36500"},
+    {"HEALTH_PORT": "free", "HEALTH_HOST": "127.0.0.1"},
+    {"DATABASE_PATH": "nested/new/dir/chanwatch.db"},
+    {"SESSION_PATH": "secrets/reader"},  # Telethon adds .session
+]
+
+
+@pytest.mark.parametrize(
+    "extra", OTHER_SETTINGS, ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items())
+)
+async def test_every_other_setting_still_stores_and_alerts_a_live_post(
+    tmp_path: Path, telegram: Telegram, extra: dict[str, str]
+) -> None:
+    world = telegram.world
+    channel = world.add_channel("svodki", "Сводки", posts=OLD_POSTS)
+    env = environment(tmp_path, ALERT_CHAT="me")
+    for name, value in extra.items():
+        if value == "free":
+            value = free_port()
+        elif name.endswith("_PATH"):
+            value = str(tmp_path / value)
+        env[name] = value
+    if "SESSION_PATH" in extra:
+        Path(env["SESSION_PATH"] + ".session").touch(mode=0o600)
+    database = await open_database(env["DATABASE_PATH"])
+    await channels.watch(database, "@svodki", username="svodki")
+    await rules.add(database, "dprk", "КНДР", priority="instant")
+    running = Running(env)
+    row = await first_sync_done(database, running)
+
+    await deliver(telegram.user, world, world.post(channel, LIVE_POST))
+    saved = types.PeerUser(world.me.id)
+    await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, saved)), what="alert")
+    assert 4 in await stored_ids(database, row.id, 4)
+    await database.close()
+    await running.stop()
+    if extra.get("LOG_FORMAT") == "json":
+        *records, stopped = running.err.getvalue().splitlines()
+        assert stopped == "chanwatch: stopped"
+        assert records and all(json.loads(line)["level"] for line in records)
