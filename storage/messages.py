@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from storage.clock import from_ts, now_ts, to_ts
 from storage.database import Database
+from storage.engagement import Engagement, engagement_params
 from storage.models import POST_COLUMNS, ChannelPost, post_values
 
 _SQLITE_MAX_PARAMS = 900
@@ -36,6 +37,8 @@ class MessageRecord:
     grouped_id: int | None = None
     reply_to: int | None = None
     has_media: bool = False
+    # Reach changes without the post changing: never part of "is this a new version?".
+    engagement: Engagement | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,19 +131,29 @@ async def insert_many(db: Database, records: Sequence[MessageRecord]) -> None:
     """Insert messages not stored yet; a row already there is left alone (idempotent)."""
     now = now_ts()
     await db.executemany(
-        f"INSERT INTO messages ({_FIELDS}, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT (channel_id, message_id) DO NOTHING",
-        [(*_params(m), now) for m in records],
+        f"INSERT INTO messages ({_FIELDS}, ingested_at, views, forwards, reactions,"
+        " engagement_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (channel_id, message_id) DO NOTHING",
+        [(*_params(m), now, *engagement_params(m.engagement, now)) for m in records],
     )
 
 
 async def update_many(db: Database, records: Sequence[MessageRecord]) -> None:
-    """Overwrite stored messages with a newer version (an edit); FTS follows by trigger."""
+    """Overwrite stored messages with a newer version (an edit); FTS follows by trigger.
+
+    Keep the old text first (``storage.post_versions.supersede``) when the text changed.
+    """
+    now = now_ts()
     await db.executemany(
         "UPDATE messages SET date = ?, text = ?, edit_date = ?, forward_from = ?,"
         " forward_channel_id = ?, forward_message_id = ?, grouped_id = ?, reply_to = ?,"
-        " has_media = ? WHERE channel_id = ? AND message_id = ?",
-        [(*_params(m)[2:], m.channel_id, m.message_id) for m in records],
+        " has_media = ?, views = COALESCE(?, views), forwards = COALESCE(?, forwards),"
+        " reactions = COALESCE(?, reactions), engagement_at = COALESCE(?, engagement_at)"
+        " WHERE channel_id = ? AND message_id = ?",
+        [
+            (*_params(m)[2:], *engagement_params(m.engagement, now), m.channel_id, m.message_id)
+            for m in records
+        ],
     )
 
 

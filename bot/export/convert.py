@@ -139,4 +139,13 @@ def to_incoming(channel: ChannelInfo, message: object) -> IncomingMessage | str:
         forward_channel_id=_forward_channel_id(message.get("forwarded_from_id")),
         reply_to=reply_to if isinstance(reply_to, int) and not isinstance(reply_to, bool) else None,
         has_media=any(key in message for key in _MEDIA_KEYS),
+        reactions=_reaction_count(message.get("reactions")),
     )
+
+
+def _reaction_count(value: object) -> int | None:
+    """Newer exports list ``reactions`` as ``[{"type": "emoji", "count": 3, ...}]``."""
+    if not isinstance(value, list):
+        return None
+    counts = [r.get("count") for r in value if isinstance(r, dict)]
+    return sum(c for c in counts if isinstance(c, int) and not isinstance(c, bool) and c > 0)

@@ -31,8 +31,9 @@ from typing import Protocol
 from bot.matching import RuleMatch
 from bot.pipeline.model import ChannelInfo, IncomingMessage, IngestResult, NewHit, RetractedHit
 from bot.pipeline.rulebook import RuleBook
-from storage import channels, hits, messages
+from storage import channels, hits, messages, post_versions
 from storage.database import Database
+from storage.engagement import Engagement
 from storage.hits import HitRecord, StoredHit
 from storage.messages import MessageRecord, StoredMessage
 
@@ -61,22 +62,40 @@ def _record(channel_pk: int, m: IncomingMessage) -> MessageRecord:
         grouped_id=m.grouped_id,
         reply_to=m.reply_to,
         has_media=m.has_media,
+        engagement=_engagement(m),
     )
+
+
+def _engagement(m: IncomingMessage) -> Engagement | None:
+    if m.views is None and m.forwards is None and m.reactions is None:
+        return None
+    return Engagement(m.views, m.forwards, m.reactions)
 
 
 def _is_newer_or_same_age(incoming: MessageRecord, stored: MessageRecord) -> bool:
     return (incoming.edit_date or incoming.date) >= (stored.edit_date or stored.date)
 
 
-def latest_versions(batch: Sequence[IncomingMessage]) -> list[IncomingMessage]:
-    """One message per (channel, id): the newest version, the later one on a tie."""
-    chosen: dict[tuple[int, int], IncomingMessage] = {}
+def version_rounds(batch: Sequence[IncomingMessage]) -> list[list[IncomingMessage]]:
+    """The batch as rounds holding at most one version of each (channel, id), oldest first.
+
+    A batch can carry several edits of one post (updates that queued up together); each is a
+    version to keep, so round ``i`` holds the ``i``-th distinct version of every post that
+    has one, ordered by edit date (else date), the later one in the batch on a tie. Most
+    batches are one round.
+    """
+    versions: dict[tuple[int, int], list[IncomingMessage]] = {}
     for m in batch:
-        key = (m.channel.telegram_id, m.message_id)
-        old = chosen.get(key)
-        if old is None or (m.edit_date or m.date) >= (old.edit_date or old.date):
-            chosen[key] = m
-    return sorted(chosen.values(), key=lambda m: (m.channel.telegram_id, m.message_id))
+        versions.setdefault((m.channel.telegram_id, m.message_id), []).append(m)
+    rounds: list[list[IncomingMessage]] = []
+    for key in sorted(versions):
+        ordered = sorted(versions[key], key=lambda m: m.edit_date or m.date)
+        distinct = [m for i, m in enumerate(ordered) if i == 0 or m != ordered[i - 1]]
+        for i, m in enumerate(distinct):
+            if i == len(rounds):
+                rounds.append([])
+            rounds[i].append(m)
+    return rounds
 
 
 @dataclass
@@ -87,6 +106,7 @@ class _Matched:
     record: MessageRecord
     matches: list[RuleMatch]
     pk: int | None
+    old_text: str = ""  # an edited message's text before the edit
 
     def __post_init__(self) -> None:
         self.edited = self.pk is not None
@@ -101,6 +121,7 @@ class _ChannelBatch:
     only: frozenset[str] | None
     inserts: list[MessageRecord] = field(default_factory=list)
     updates: list[MessageRecord] = field(default_factory=list)
+    reworded: list[int] = field(default_factory=list)  # pks whose text an update replaces
     unchanged: int = 0
     matched: list[_Matched] = field(default_factory=list)
     retracted: list[RetractedHit] = field(default_factory=list)
@@ -124,11 +145,26 @@ class Pipeline:
         mark to the batch's highest id (for catch-up, whose batches are gap-free)."""
         if not batch:
             return IngestResult()
+        results = []
+        async with self.db.transaction():
+            for one in version_rounds(batch):
+                results.append(await self._ingest_round(one, advance_high_water))
+        return IngestResult(
+            sum(r.stored for r in results),
+            sum(r.updated for r in results),
+            sum(r.unchanged for r in results),
+            tuple(h for r in results for h in r.new_hits),
+        )
+
+    async def _ingest_round(
+        self, batch: Sequence[IncomingMessage], advance_high_water: bool
+    ) -> IngestResult:
+        """One version of each message of the batch, inside the batch's transaction."""
         db = self.db
         async with db.transaction():
             await self.rules.refresh(db)
             by_channel: dict[int, list[IncomingMessage]] = defaultdict(list)
-            for m in latest_versions(batch):
+            for m in batch:
                 by_channel[m.channel.telegram_id].append(m)
             stored = updated = unchanged = 0
             new_hits: list[NewHit] = []
@@ -138,6 +174,7 @@ class Pipeline:
                 work = await self._classify(group)
                 await self._fold_albums(work)
                 await messages.insert_many(db, work.inserts)
+                await post_versions.supersede(db, work.reworded)
                 await messages.update_many(db, work.updates)
                 new_hits.extend(await self._store_hits(work))
                 retracted.extend(work.retracted)
@@ -184,7 +221,9 @@ class Pipeline:
             else:
                 work.updates.append(record)
                 if old.record.text != record.text:
-                    work.matched.append(_Matched(record, self.rules.match(m.text, only), old.id))
+                    work.reworded.append(old.id)
+                    matches = self.rules.match(m.text, only)
+                    work.matched.append(_Matched(record, matches, old.id, old.record.text))
         return work
 
     async def _fold_albums(self, work: _ChannelBatch) -> None:
@@ -258,7 +297,19 @@ class Pipeline:
             for name, hit in had.items():
                 if self.rules.evaluated(name, work.only):
                     gone.append(hit.id)
-                    work.retracted.append(RetractedHit(name, work.info, item.record.message_id))
+                    work.retracted.append(
+                        RetractedHit(
+                            rule=name,
+                            channel=work.info,
+                            message_id=item.record.message_id,
+                            priority=self.rules.rule(name).priority,
+                            date=item.record.date,
+                            words=hit.words,
+                            old_text=item.old_text,
+                            old_spans=hit.spans,
+                            text=item.record.text,
+                        )
+                    )
         await hits.delete_many(db, gone)
         await hits.update_matched(db, refreshed)
         if not inserts:

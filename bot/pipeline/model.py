@@ -33,6 +33,9 @@ class IncomingMessage:
     grouped_id: int | None = None
     reply_to: int | None = None
     has_media: bool = False
+    views: int | None = None  # reach, where the source gives it
+    forwards: int | None = None
+    reactions: int | None = None  # all reactions added up
 
 
 Priority = Literal["instant", "digest"]
@@ -59,11 +62,18 @@ class NewHit:
 
 @dataclass(frozen=True, slots=True)
 class RetractedHit:
-    """A hit an edit took away: the post no longer matches ``rule``."""
+    """A hit an edit took away: the post no longer matches ``rule``; ``words`` and
+    ``old_spans`` are what the rule had matched in ``old_text``, ``text`` the post now."""
 
     rule: str
     channel: ChannelInfo
     message_id: int
+    priority: Priority
+    date: datetime
+    words: tuple[str, ...]
+    old_text: str
+    old_spans: tuple[tuple[int, int], ...]
+    text: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,17 @@ def to_incoming(
         reply_to=getattr(message.reply_to, "reply_to_msg_id", None),
         has_media=message.media is not None
         and not isinstance(message.media, types.MessageMediaWebPage),
+        views=message.views,
+        forwards=message.forwards,
+        reactions=reaction_count(message),
     )
+
+
+def reaction_count(message: types.Message) -> int | None:
+    """Every reaction on the post added up; None when Telegram sent no reactions block."""
+    if message.reactions is None:
+        return None
+    return sum(int(r.count) for r in message.reactions.results)
 
 
 def _forward_name(
