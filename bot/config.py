@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.durations import DurationError, parse_duration
 from bot.errors import ConfigError
 
 LogFormat = Literal["text", "json"]
@@ -46,6 +48,9 @@ class Settings:
     access: Access = "allowlist"
     backfill: Backfill = field(default_factory=Backfill)
     retention_days: int = 30
+    # The deletion check: hit posts this recent are asked about, once per period.
+    deletion_check_window: timedelta = timedelta(days=7)
+    deletion_check_period: timedelta = timedelta(hours=1)
     health_port: int | None = None
     health_host: str = "127.0.0.1"
     api_id: int | None = None
@@ -159,6 +164,13 @@ def _ids(value: str) -> frozenset[int]:
     return frozenset(int(part) for part in re.split(r"[,\s]+", value) if part)
 
 
+def _duration(value: str) -> timedelta:
+    try:
+        return parse_duration(value)
+    except DurationError as error:
+        raise ValueError(value) from error
+
+
 def parse_backfill(value: str) -> Backfill:
     match = _BACKFILL.match(value.strip().lower())
     if not match:
@@ -212,6 +224,14 @@ def load_settings(
             f"a whole number of days from 1 to {MAX_RETENTION_DAYS:,}",
         )
         or defaults.retention_days,
+        deletion_check_window=r.get(
+            "DELETION_CHECK_WINDOW", _duration, "a period like 7d, 48h or 2w"
+        )
+        or defaults.deletion_check_window,
+        deletion_check_period=r.get(
+            "DELETION_CHECK_PERIOD", _duration, "a period like 1h, 30m or 6h"
+        )
+        or defaults.deletion_check_period,
         health_port=r.get("HEALTH_PORT", _port, "a TCP port number between 1 and 65535"),
         health_host=r.raw("HEALTH_HOST") or defaults.health_host,
     )

@@ -32,3 +32,18 @@ def parse_duration(text: str) -> timedelta:
     if found is None or int(found[1]) == 0:
         raise DurationError(f"{text.strip()!r} is not a period: use e.g. 6h, 24h, 7d or 90m")
     return timedelta(**{_UNITS[found[2]]: int(found[1])})
+
+
+def spell_elapsed(length: timedelta) -> str:
+    """How long something took, to the minute, in two units at most: ``42 min``,
+    ``3 h 5 min``, ``2 d 4 h``; under a minute is ``under a minute``."""
+    minutes = int(length.total_seconds()) // 60
+    if minutes < 1:
+        return "under a minute"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"

@@ -41,6 +41,7 @@ from bot.ops.health import HealthServer
 from bot.ops.metered import MeteredIngest
 from bot.ops.metrics import Metrics
 from bot.pipeline.alert_router import OutboxRouter
+from bot.pipeline.deletions import DeletionLog
 from bot.pipeline.ingest import Pipeline
 from bot.telegram.bot import BotFrontend, TelethonPlatform
 from bot.telegram.clients import Clients, resolve_alert_chat
@@ -84,13 +85,19 @@ class Service:
         )
         router = OutboxRouter(settings.zone, now=self.clock.now, queued=self.deliverer.notify)
         self.pipeline = Pipeline(db, router=router)
-        options = ReaderOptions(backfill=settings.backfill, stop_grace=stop_grace * READER_SHARE)
+        options = ReaderOptions(
+            backfill=settings.backfill,
+            stop_grace=stop_grace * READER_SHARE,
+            check_window=settings.deletion_check_window,
+            check_period=settings.deletion_check_period,
+        )
         self.reader = Reader(
             clients.user,
             db,
             MeteredIngest(self.pipeline, self.metrics),
             options,
             metrics=self.metrics,
+            deletions=DeletionLog(router.changes),
         )
         self.scheduler = DigestScheduler(
             db,

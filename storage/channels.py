@@ -222,15 +222,3 @@ async def adopt(db: Database, duplicate_id: int, keeper_id: int) -> Channel:
         if duplicate.tags:
             await set_tags(db, keeper_id, {*keeper.tags, *duplicate.tags})
         return await get(db, keeper_id)
-
-
-async def mark_messages_deleted(db: Database, channel_id: int, message_ids: Iterable[int]) -> int:
-    """Keep deleted posts, flagged: they are evidence. Returns how many stored rows changed."""
-    ids = sorted(set(message_ids))
-    if not ids:
-        return 0
-    marks = ", ".join("?" * len(ids))
-    return await db.execute_rowcount(
-        f"UPDATE messages SET deleted = 1 WHERE channel_id = ? AND message_id IN ({marks})",
-        (channel_id, *ids),
-    )

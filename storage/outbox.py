@@ -15,6 +15,7 @@ rule) can never be queued twice, however often ingest retries.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,6 +88,17 @@ async def enqueue(db: Database, items: Sequence[NewOutboxItem]) -> int:
                 (item.dedup_key, item.chat_id, item.kind, item.body, to_ts(item.not_before), now),
             )
     return added
+
+
+async def existing(db: Database, keys: Sequence[str]) -> set[str]:
+    """Which of these dedup keys are queued or sent (any status): e.g. who had an alert."""
+    if not keys:
+        return set()
+    rows = await db.fetchall(
+        "SELECT dedup_key FROM outbox WHERE dedup_key IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(keys)),),
+    )
+    return {r[0] for r in rows}
 
 
 async def withdraw_pending(db: Database, kind: OutboxKind, subjects: Sequence[str]) -> int:

@@ -12,6 +12,10 @@ interrupted step or none of it:
 - ``committed``: after the commit, before the process would go on (the digest scheduler's
   ``queued`` callback; for ingest, once the chosen batch is synced).
 
+``deletion`` is the reader's start-up after an alerted post was deleted while it was down:
+its catch-up check finds the post gone; ``uncommitted`` holds at the "deleted" notice's
+insert (the deletion flag written with it), ``committed`` once the start-up sync is done.
+
 The live-ingest world (channels, posts in batches) is built here, so the killed process and
 the test's reference and restart runs see the very same posts.
 """
@@ -35,7 +39,7 @@ from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
 from storage.database import Database, open_database
 from tests.faketg import FakeTelegram, push
-from tests.faketg.readers import start_reader_into
+from tests.faketg.readers import start_pipeline_reader, start_reader_into
 
 Pause = Literal["uncommitted", "committed"]
 PAUSES: tuple[Pause, ...] = ("uncommitted", "committed")
@@ -100,6 +104,26 @@ def live_world() -> LiveWorld:
     return LiveWorld(world, made)
 
 
+DELETED_POST = "Колонна военных КНДР замечена под Курском, сводка №1."
+
+
+def deletion_world() -> tuple[FakeTelegram, types.Channel]:
+    """The same channel every time: an alerted post (id 1) and a quiet one."""
+    world = FakeTelegram()
+    channel = world.add_channel(
+        "svodki_front", "Фронтовые сводки", posts=[DELETED_POST, "Доброе утро"]
+    )
+    return world, channel
+
+
+async def read_after_deletion(db: Database) -> None:
+    """Start the reader (with change notices) on the world where post 1 is gone, and stop."""
+    world, channel = deletion_world()
+    world.delete(channel, 1)  # while nobody listened
+    harness = await start_pipeline_reader(world, db, [], KYIV)
+    await harness.stop()
+
+
 def _hold(marker: Path) -> None:
     """Tell the test where we are, then wait for its SIGKILL (blocking on purpose)."""
     marker.write_text("paused", encoding="utf-8")
@@ -162,6 +186,20 @@ async def ingest(db_path: Path, batch: int, pause: Pause, marker: Path) -> None:
     raise SystemExit("ingest finished without reaching its pause point")
 
 
+async def deletion(db_path: Path, pause: Pause, marker: Path) -> None:
+    db = await open_database(db_path)
+    armed = await _hold_inside_transaction(
+        db,
+        "CREATE TEMP TRIGGER hold_notice BEFORE INSERT ON outbox BEGIN SELECT hold(); END",
+        marker,
+    )
+    armed[0] = pause == "uncommitted"
+    await read_after_deletion(db)
+    if pause == "committed":
+        _hold(marker)
+    raise SystemExit("the deletion check finished without reaching its pause point")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.kill_targets")
     parser.add_argument("--db", type=Path, required=True)
@@ -170,9 +208,12 @@ def main() -> None:
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("digest").add_argument("--now", type=datetime.fromisoformat, required=True)
     steps.add_parser("ingest").add_argument("--batch", type=int, required=True)
+    steps.add_parser("deletion")
     args = parser.parse_args()
     if args.step == "digest":
         asyncio.run(digest(args.db, args.now, args.pause, args.marker))
+    elif args.step == "deletion":
+        asyncio.run(deletion(args.db, args.pause, args.marker))
     else:
         asyncio.run(ingest(args.db, args.batch, args.pause, args.marker))
 

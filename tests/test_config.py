@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,20 @@ def test_values_too_large_to_run_with_are_refused_at_start(
         load_settings({name: value})
     [problem] = caught.value.problems
     assert problem.startswith(f"{name} must be {expected}") and problem.endswith(f"(got {value!r})")
+
+
+def test_the_deletion_check_window_and_period_are_settings() -> None:
+    defaults = load_settings({})
+    assert (defaults.deletion_check_window, defaults.deletion_check_period) == (
+        timedelta(days=7),
+        timedelta(hours=1),
+    )
+    chosen = load_settings({"DELETION_CHECK_WINDOW": "2w", "DELETION_CHECK_PERIOD": "30m"})
+    assert chosen.deletion_check_window == timedelta(weeks=2)
+    assert chosen.deletion_check_period == timedelta(minutes=30)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DELETION_CHECK_WINDOW": "forever", "DELETION_CHECK_PERIOD": "0h"})
+    assert caught.value.problems == [
+        "DELETION_CHECK_WINDOW must be a period like 7d, 48h or 2w (got 'forever')",
+        "DELETION_CHECK_PERIOD must be a period like 1h, 30m or 6h (got '0h')",
+    ]

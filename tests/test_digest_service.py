@@ -22,7 +22,7 @@ from bot.digest.service import (
     period_length,
     render_demo_digest,
 )
-from storage import channels, digests, rules
+from storage import channels, deletions, digests, rules
 from storage.database import Database
 from tests.digest_dataset import DAY, OSINT, T0, VISNYK, add_subscriber, store_day
 
@@ -64,7 +64,7 @@ async def test_deleted_posts_are_left_out(db: Database) -> None:
     await store_day(db)
     visnyk = await channels.find(db, telegram_id=VISNYK.telegram_id)
     assert visnyk is not None
-    await channels.mark_messages_deleted(db, visnyk.id, [20])
+    await deletions.mark_deleted(db, visnyk.id, [20], via="live", at=T0)
     rows = await digests.hits_between(db, *DAY)
     assert (1002, 20) not in {(r.channel_telegram_id, r.message_id) for r in rows}
     assert len(rows) == 4

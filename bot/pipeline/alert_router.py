@@ -11,7 +11,8 @@ link would show text that does not match. Alerts already handed to Telegram stan
 their keys keep the restored match from alerting again. An edit that keeps the match
 re-renders that hit's waiting alerts with the post's current words, in the same transaction:
 the subscriber opens the link and reads what the alert quoted. Each keeps its key and its
-place in the chat's order; alerts already sending or sent are left as they went out.
+place in the chat's order; alerts already sending or sent are left as they went out, and the
+chats they went to hear that the post was edited away (``change_router``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.alerts import AlertHit, render_alert
+from bot.pipeline.change_router import ChangeNotices
 from bot.pipeline.model import NewHit, RetractedHit
 from bot.pipeline.route import QuietHours, Recipient, alert_subject, route
 from storage import channels, outbox, subscribers
@@ -59,6 +61,7 @@ class OutboxRouter:
         self.default_zone = default_zone
         self.now = now
         self.queued = queued  # wakes the deliverer
+        self.changes = ChangeNotices(lambda s: recipient(s, default_zone), now=now, queued=queued)
 
     async def enqueue(self, db: Database, hits: Sequence[NewHit]) -> None:
         instant = [h for h in hits if h.priority == "instant"]
@@ -88,6 +91,7 @@ class OutboxRouter:
     async def withdraw(self, db: Database, retracted: Sequence[RetractedHit]) -> None:
         subjects = [alert_subject(h.channel.telegram_id, h.message_id, h.rule) for h in retracted]
         await outbox.withdraw_pending(db, "alert", subjects)
+        await self.changes.edited(db, retracted)  # the chats that may have read the alert
 
     async def revise(self, db: Database, kept: Sequence[AlertHit]) -> None:
         """Re-render the waiting alerts of hits an edit kept, with the post's current text.

@@ -19,8 +19,7 @@ from bot.telegram.catch_up import catch_up, posts_of, store
 from bot.telegram.channel_changes import entity_of, follow
 from bot.telegram.guard import guarded
 from bot.telegram.reader_context import ReaderContext
-from bot.telegram.watched import Watched, still_waiting
-from storage import channels
+from bot.telegram.watched import Watched, channel_info_of, still_waiting
 
 LIVE_UPDATES = (
     types.UpdateNewChannelMessage,
@@ -60,7 +59,10 @@ async def _apply(ctx: ReaderContext, watched: Watched, updates: list[Any]) -> No
         i for u in updates if isinstance(u, types.UpdateDeleteChannelMessages) for i in u.messages
     ]
     if deleted:
-        await channels.mark_messages_deleted(ctx.db, watched.row.id, deleted)
+        info = channel_info_of(watched.row)
+        await ctx.deletions.record(
+            ctx.db, info, watched.row.id, deleted, via="live", at=ctx.clock()
+        )
     if any(isinstance(u, types.UpdateChannelTooLong) for u in updates):
         watched.trusted = False
     messages = {

@@ -26,6 +26,7 @@ from telethon import TelegramClient, events
 
 from bot.logs import fields
 from bot.ops.metrics import Metrics
+from bot.pipeline.deletions import DeletionLog
 from bot.telegram.guard import Offline
 from bot.telegram.live import LIVE_UPDATES, apply_live, channel_of
 from bot.telegram.reader_context import (
@@ -61,6 +62,7 @@ class Reader:
         clock: Callable[[], datetime] = _utcnow,
         sleep: Sleep | None = None,
         metrics: Metrics | None = None,
+        deletions: DeletionLog | None = None,
     ) -> None:
         stopping = asyncio.Event()
         self._ctx = ReaderContext(
@@ -73,6 +75,7 @@ class Reader:
             metrics=metrics,
             stopping=stopping,
             watched=WatchedChannels(),
+            deletions=deletions or DeletionLog(),
         )
         self._work = WorkQueue()
         self._syncer = Syncer(self._ctx)

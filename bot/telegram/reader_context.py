@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from telethon import TelegramClient
 
 from bot.config import Backfill
 from bot.ops.metrics import Metrics
+from bot.pipeline.deletions import DeletionLog
 from bot.pipeline.model import IncomingMessage
 from bot.telegram.watched import WatchedChannels
 from storage.database import Database
@@ -41,6 +42,9 @@ class ReaderOptions:
     reconnect_delays: tuple[float, ...] = (1, 2, 5, 15, 30, 60)
     stop_grace: float = 10.0
     page_wait: float = 1.0  # pause between history pages of one channel, as Telethon advises
+    # The deletion check (bot/telegram/deletion_check.py): hit posts this recent, this often.
+    check_window: timedelta = timedelta(days=7)
+    check_period: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class ReaderContext:
     metrics: Metrics | None
     stopping: asyncio.Event
     watched: WatchedChannels
+    deletions: DeletionLog
 
 
 def interruptible_sleep(stopping: asyncio.Event) -> Sleep:

@@ -20,6 +20,7 @@ from bot.telegram import history
 from bot.telegram.catch_up import catch_up
 from bot.telegram.channel_changes import rejoin
 from bot.telegram.channel_status import caught_up, mark_ok, set_state
+from bot.telegram.deletion_check import DeletionCheck
 from bot.telegram.failures import ChannelUnavailable
 from bot.telegram.guard import count_flood, guarded
 from bot.telegram.reader_context import ReaderContext
@@ -37,16 +38,19 @@ class Syncer:
         self._ctx = ctx
         self._resolve_paused_until: datetime | None = None
         self._next_sweep = 0.0  # loop time; 0 means the first sync is due at once
+        self._deletion_check = DeletionCheck(ctx)
 
     def due(self) -> float:
-        """Loop time of the next sync nobody asked for: the sweep or the earliest FloodWait end."""
+        """Loop time of the next sync nobody asked for: the sweep, the deletion check or the
+        earliest FloodWait end."""
         ends = [w.row.wait_until for w in self._ctx.watched if w.row.wait_until]
         if self._resolve_paused_until:
             ends.append(self._resolve_paused_until)
+        sweep = min(self._next_sweep, self._deletion_check.due())
         if not ends:
-            return self._next_sweep
+            return sweep
         delay = (min(ends) - self._ctx.clock()).total_seconds()
-        return min(self._next_sweep, asyncio.get_running_loop().time() + max(0.0, delay))
+        return min(sweep, asyncio.get_running_loop().time() + max(0.0, delay))
 
     async def run(self) -> None:
         try:
@@ -54,6 +58,7 @@ class Syncer:
         finally:
             # Even after a failure: the next sweep comes at its time, not in a loop at once.
             self._next_sweep = asyncio.get_running_loop().time() + self._ctx.options.sweep_every
+            self._deletion_check.postpone(self._next_sweep)
 
     async def _run(self) -> None:
         ctx = self._ctx
@@ -64,6 +69,7 @@ class Syncer:
         ready = [w for w in ctx.watched if readable(w.row, ctx.clock())]
         tops = await self._tops(ready)
         marks = [w.high_water for w in ready]
+        catching_up = any(not w.trusted for w in ready)
         for watched in ready:
             top = tops.get(watched.row.telegram_id or 0) if tops is not None else None
             if tops is not None and top is None:
@@ -76,6 +82,8 @@ class Syncer:
                 continue
             await guarded(ctx, watched, functools.partial(catch_up, ctx))
         _summary(ctx, sum(w.high_water > mark for w, mark in zip(ready, marks, strict=True)))
+        # After a catch-up (start, reconnect) deletions made meanwhile are looked for at once.
+        await self._deletion_check.run([w for w in ready if w.trusted], force=catching_up)
         await service_state.put(ctx.db, "reader_heartbeat", ctx.clock().isoformat())
         if ctx.metrics is not None:
             ctx.metrics.update_seen(ctx.clock())

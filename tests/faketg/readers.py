@@ -6,11 +6,15 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, TypedDict, TypeVar, Unpack
+from zoneinfo import ZoneInfo
 
 from telethon import TelegramClient
 
 from bot.config import Backfill
 from bot.ops.metrics import Metrics
+from bot.pipeline.alert_router import OutboxRouter
+from bot.pipeline.deletions import DeletionLog
+from bot.pipeline.ingest import Pipeline
 from bot.telegram.reader import Ingest, Reader, ReaderOptions
 from bot.telegram.refs import parse_channel_ref
 from storage import channels
@@ -18,6 +22,8 @@ from storage.database import Database
 from tests.faketg.client import make_client
 from tests.faketg.recording import RecordingIngest
 from tests.faketg.world import FakeTelegram
+
+KYIV = ZoneInfo("Europe/Kyiv")
 
 
 @dataclass
@@ -69,6 +75,8 @@ class ReaderKnobs(TypedDict, total=False):
     sync: bool
     metrics: Metrics | None
     reconnect_delays: tuple[float, ...]
+    deletions: DeletionLog | None
+    check_period: timedelta
 
 
 async def start_reader(
@@ -76,6 +84,20 @@ async def start_reader(
 ) -> Harness[RecordingIngest]:
     """The reader over a recording stand-in for the pipeline."""
     return await start_reader_into(RecordingIngest(), world, db, refs, **knobs)
+
+
+async def start_pipeline_reader(
+    world: FakeTelegram,
+    db: Database,
+    refs: list[str],
+    zone: ZoneInfo = KYIV,
+    **knobs: Unpack[ReaderKnobs],
+) -> Harness[Pipeline]:
+    """The reader over the real pipeline with its alert router and change notices, as
+    ``chanwatch run`` wires them."""
+    router = OutboxRouter(zone)
+    knobs.setdefault("deletions", DeletionLog(router.changes))
+    return await start_reader_into(Pipeline(db, router=router), world, db, refs, **knobs)
 
 
 async def start_reader_into(
@@ -92,9 +114,17 @@ async def start_reader_into(
         album_wait=0.05,
         reconnect_delays=knobs.get("reconnect_delays", (0.01,)),
         page_wait=0,
+        check_period=knobs.get("check_period", timedelta(hours=1)),
     )
     reader = Reader(
-        client, db, sink, options, clock=clock, sleep=clock.sleep, metrics=knobs.get("metrics")
+        client,
+        db,
+        sink,
+        options,
+        clock=clock,
+        sleep=clock.sleep,
+        metrics=knobs.get("metrics"),
+        deletions=knobs.get("deletions"),
     )
     await reader.start()
     if knobs.get("sync", True):
