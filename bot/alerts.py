@@ -73,6 +73,8 @@ def render_alert(hit: AlertHit, zone: ZoneInfo, *, width: int = SNIPPET_WIDTH) -
         f"{local_time(hit.date, zone)}{edited}\n\n"
     )
     tail = f'\n\n<a href="{link}">Open the post</a>'
+    if hit.after_edit:  # it matches only since an edit: what did it say before?
+        tail += f"\nEarlier wording: <code>/post {link}</code>"
     while True:
         quote = make_snippet(hit.text, hit.spans, width).html() if hit.text else "(no text)"
         body = head + quote + tail

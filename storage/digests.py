@@ -49,11 +49,14 @@ class DigestRow(ChannelPost):
     forward_from: str | None
     forward_channel_id: int | None
     forward_message_id: int | None
+    views: int | None = None
+    edited: bool = False  # a new wording was stored after the first
 
 
 _SELECT = (
     f"SELECT {POST_COLUMNS}, r.name, c.id AS channel_pk,"
-    " m.forward_from, m.forward_channel_id, m.forward_message_id, h.matched"
+    " m.forward_from, m.forward_channel_id, m.forward_message_id, h.matched,"
+    " m.views, m.edit_seen_at IS NOT NULL AS edited"
     " FROM hits h"
     " CROSS JOIN messages m ON m.id = h.message_pk"
     " JOIN rules r ON r.id = h.rule_id"
@@ -127,6 +130,8 @@ def digest_row(r: sqlite3.Row) -> DigestRow:
         forward_from=r["forward_from"],
         forward_channel_id=r["forward_channel_id"],
         forward_message_id=r["forward_message_id"],
+        views=r["views"],
+        edited=bool(r["edited"]),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.clock import now_ts, to_ts
+from storage.clock import from_ts, now_ts, to_ts
 from storage.database import Database
 from storage.messages import chunks
 from storage.models import POST_COLUMNS, ChannelPost, post_values
@@ -47,6 +47,13 @@ class MessageHits(ChannelPost):
     """One message with every rule that hit it: a line of ``chanwatch hits``."""
 
     rules: tuple[str, ...]
+    message_pk: int = 0  # the internal id, to look up its versions
+    edited: bool = False  # it has earlier versions (``storage.post_versions``)
+    deleted: bool = False
+    deleted_at: datetime | None = None  # None also for a deletion flagged before 0005
+    views: int | None = None
+    forwards: int | None = None
+    reactions: int | None = None
 
 
 def encode_matched(spans: Sequence[Span], words: Sequence[str]) -> str:
@@ -133,27 +140,54 @@ async def count(db: Database) -> int:
     return int(row[0]) if row else 0
 
 
+_EDITED = "m.edit_seen_at IS NOT NULL"  # set with the first superseded version
+
+
 async def by_message(
-    db: Database, *, since: datetime | None, rule: str | None = None
+    db: Database,
+    *,
+    since: datetime | None,
+    rule: str | None = None,
+    deleted: bool = False,
+    edited: bool = False,
 ) -> list[MessageHits]:
-    """Messages with hits dated at or after ``since``, oldest first, with all their rules."""
+    """Messages with hits dated at or after ``since``, oldest first, with all their rules;
+    ``deleted`` / ``edited`` keep only posts deleted since, or changed by an edit."""
     params: list[object] = [0 if since is None else to_ts(since)]
-    only_rule = ""
+    only = ""
     if rule is not None:
-        only_rule = (
+        only = (
             " AND h.message_pk IN (SELECT h2.message_pk FROM hits h2"
             " JOIN rules r2 ON r2.id = h2.rule_id WHERE r2.name = ? AND h2.date >= ?)"
         )
         params += [rule, params[0]]
+    if deleted:
+        only += " AND m.deleted = 1"
+    if edited:
+        only += f" AND {_EDITED}"
     rows = await db.fetchall(
-        f"SELECT m.id, {POST_COLUMNS}, group_concat(r.name, char(10)) AS rules"
+        f"SELECT m.id, {POST_COLUMNS}, group_concat(r.name, char(10)) AS rules,"
+        f" {_EDITED} AS edited, m.deleted, m.deleted_at, m.views, m.forwards, m.reactions"
         " FROM hits h JOIN messages m ON m.id = h.message_pk"
         " JOIN channels c ON c.id = m.channel_id JOIN rules r ON r.id = h.rule_id"
-        f" WHERE h.date >= ?{only_rule}"
+        f" WHERE h.date >= ?{only}"
         " GROUP BY m.id ORDER BY m.date, m.id",
         params,
     )
-    return [MessageHits(*post_values(r), rules=tuple(sorted(r["rules"].split("\n")))) for r in rows]
+    return [
+        MessageHits(
+            *post_values(r),
+            rules=tuple(sorted(r["rules"].split("\n"))),
+            message_pk=r["id"],
+            edited=bool(r["edited"]),
+            deleted=bool(r["deleted"]),
+            deleted_at=None if r["deleted_at"] is None else from_ts(r["deleted_at"]),
+            views=r["views"],
+            forwards=r["forwards"],
+            reactions=r["reactions"],
+        )
+        for r in rows
+    ]
 
 
 async def counts_per_rule(db: Database, since: datetime, until: datetime) -> dict[str, int]:

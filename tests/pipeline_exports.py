@@ -66,3 +66,10 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(argv, environ={}, stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def apply_watchlist(db: Path, folder: Path) -> None:
+    """``chanwatch apply`` of ``WATCHLIST`` plus the public channel the exports come from."""
+    watchlist = folder / "w.toml"
+    watchlist.write_text(WATCHLIST + '\n[[channels]]\nref = "@svodki_prigran"\n', encoding="utf-8")
+    assert run_cli(["--db", str(db), "apply", str(watchlist)])[0] == 0

@@ -46,7 +46,9 @@ def test_alert_shows_rule_channel_local_time_bold_words_and_link() -> None:
 def test_private_channel_links_to_the_members_only_form_and_edit_is_marked() -> None:
     body = render_alert(new_hit(1, channel=PRIVATE, message_id=7, after_edit=True), KYIV)
     assert 'href="https://t.me/c/1500000002/7"' in body
-    assert "edited" in body
+    assert "· edited\n" in body
+    assert body.endswith("\nEarlier wording: <code>/post https://t.me/c/1500000002/7</code>")
+    assert "Earlier wording" not in render_alert(new_hit(1, channel=PRIVATE), KYIV)
 
 
 def test_html_in_post_title_and_rule_is_escaped() -> None:

@@ -51,8 +51,8 @@ def test_json_has_the_issue_shape_and_folds_the_repost(database: Path) -> None:
     for rule in data["rules"]:
         assert list(rule) == ["rule", "hits", "stories"]
         for story in rule["stories"]:
-            assert list(story) == ["posts", "channels", "first", "snippet"]
-            assert list(story["first"]) == ["channel", "message_id", "date", "link"]
+            assert list(story) == ["posts", "channels", "views", "first", "snippet"]
+            assert list(story["first"]) == ["channel", "message_id", "date", "link", "edited"]
     repost = data["rules"][0]["stories"][0]
     assert repost["posts"] == 2
     assert repost["channels"] == ["Сводки Приграничья", "Прикордонний вісник"]
@@ -61,6 +61,7 @@ def test_json_has_the_issue_shape_and_folds_the_repost(database: Path) -> None:
         "message_id": 10,
         "date": "2024-10-27T09:00:00+02:00",
         "link": "https://t.me/svodki_prigran/10",
+        "edited": False,
     }
     assert repost["snippet"].startswith("Под **Курском**")
     english = data["rules"][0]["stories"][1]

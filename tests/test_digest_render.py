@@ -171,8 +171,12 @@ def test_hits_outside_the_period_are_ignored() -> None:
 def test_json_has_the_issue_shape() -> None:
     text = "Over Kursk, three drones were shot down overnight."
     hits = [
-        hit(1, text, word="Kursk", title="Kursk Live", username="kursklive", minutes=30),
-        hit(2, text, word="Kursk", title="Wire", minutes=40),
+        replace(
+            hit(1, text, word="Kursk", title="Kursk Live", username="kursklive", minutes=30),
+            views=30_500,
+            edited=True,
+        ),
+        replace(hit(2, text, word="Kursk", title="Wire", minutes=40), views=10_400),
     ]
     data = json.loads(render_json(build_digest(hits, PERIOD, KYIV)))
     assert data == {
@@ -186,11 +190,13 @@ def test_json_has_the_issue_shape() -> None:
                     {
                         "posts": 2,
                         "channels": ["Kursk Live", "Wire"],
+                        "views": 40_900,
                         "first": {
                             "channel": "Kursk Live",
                             "message_id": 1,
                             "date": "2024-10-27T07:30:00+02:00",
                             "link": "https://t.me/kursklive/1",
+                            "edited": True,
                         },
                         "snippet": "Over **Kursk**, three drones were shot down overnight.",
                     }
@@ -198,6 +204,21 @@ def test_json_has_the_issue_shape() -> None:
             }
         ],
     }
+
+
+def test_a_story_shows_its_reach_and_an_edited_first_post() -> None:
+    text = "Північнокорейські військові на Курщині"
+    hits = [
+        replace(hit(n, text, word="Курщині", channel=n % 3, minutes=n), views=v, edited=n == 1)
+        for n, v in ((1, 30_100), (2, 9_800), (3, 1_200), (4, None))
+    ]
+    [message] = render_html(build_digest(hits, PERIOD, KYIV))
+    assert "<b>4 posts in 3 channels, 41k views</b> · first" in message
+    assert "at 27 Oct 07:01 · edited" in message
+    quiet = [hit(n, text, word="Курщині", minutes=n) for n in (1, 2)]
+    [plain] = render_html(build_digest(quiet, PERIOD, KYIV))
+    assert "views" not in plain and "edited" not in plain
+    assert "2 posts in 2 channels; first" in render_text(build_digest(quiet, PERIOD, KYIV))
 
 
 def test_text_rendering_lists_every_story_with_links() -> None:

@@ -13,16 +13,14 @@ import pytest
 
 from bot.commands.hits import parse_since
 from bot.errors import UsageError
-from tests.pipeline_exports import WATCHLIST, chat, message, run_cli
+from tests.pipeline_exports import apply_watchlist, chat, message, run_cli
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """Two channels' posts: one public (a username is known), one private."""
     path = tmp_path / "c.db"
-    watchlist = tmp_path / "w.toml"
-    watchlist.write_text(WATCHLIST + '\n[[channels]]\nref = "@svodki_prigran"\n', encoding="utf-8")
-    assert run_cli(["--db", str(path), "apply", str(watchlist)])[0] == 0
+    apply_watchlist(path, tmp_path)
     private = chat(
         [message(7, "Атака дронов на Белгород | ночью"), message(8, "Погода: дождь.")],
         channel_id=1555000111,
@@ -55,7 +53,22 @@ def test_json_lines_have_the_documented_fields(db: Path) -> None:
         (7, ["drones"]),
     ]
     first = lines[0]
-    assert set(first) == {"channel_id", "channel", "message_id", "date", "rules", "link", "text"}
+    assert set(first) == {
+        "channel_id",
+        "channel",
+        "message_id",
+        "date",
+        "rules",
+        "link",
+        "text",
+        "edited",
+        "deleted",
+        "deleted_at",
+        "views",
+        "forwards",
+        "reactions",
+    }
+    assert (first["edited"], first["deleted"], first["deleted_at"]) == (False, False, None)
     assert first["channel_id"] == 1987654321
     assert first["channel"] == "Сводки Приграничья"
     assert first["link"] == "https://t.me/svodki_prigran/1"

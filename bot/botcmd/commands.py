@@ -10,6 +10,8 @@ from bot.botcmd.digest import USAGE as DIGEST_USAGE
 from bot.botcmd.digest import digest
 from bot.botcmd.dispatch import Command
 from bot.botcmd.model import BotContext, Incoming, Reply, lines
+from bot.botcmd.post import USAGE as POST_USAGE
+from bot.botcmd.post import post
 from bot.botcmd.search import Search
 from bot.botcmd.settings import settings
 
@@ -41,9 +43,15 @@ def build_commands(search: Search) -> list[Command]:
             search.command,
         ),
         Command(
+            "post",
+            POST_USAGE,
+            "every version of a stored post, and its deletion",
+            post,
+        ),
+        Command(
             "settings",
             "/settings",
-            "time zone, quiet hours, instant alerts, digest schedule",
+            "time zone, quiet hours, instant alerts, change notices, digest schedule",
             settings,
             changes_chat=True,
         ),

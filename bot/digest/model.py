@@ -32,6 +32,8 @@ class DigestHit:
     forward_from: str | None = None  # display name of the forwarded post's source
     forward_channel_id: int | None = None
     forward_message_id: int | None = None
+    views: int | None = None  # as Telegram last reported them
+    edited: bool = False  # the post was re-worded after it was first stored
 
     @property
     def key(self) -> tuple[int, int]:
@@ -110,6 +112,12 @@ class Story:
         for hit in self.hits:
             seen.setdefault(hit.channel_id, hit)
         return tuple(seen.values())
+
+    @property
+    def views(self) -> int | None:
+        """The story's reach: the views of every post that carried it, where known."""
+        known = [hit.views for hit in self.hits if hit.views is not None]
+        return sum(known) if known else None
 
 
 @dataclass(frozen=True, slots=True)

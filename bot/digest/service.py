@@ -124,6 +124,8 @@ def to_digest_hit(row: DigestRow) -> DigestHit:
         forward_from=row.forward_from,
         forward_channel_id=row.forward_channel_id,
         forward_message_id=row.forward_message_id,
+        views=row.views,
+        edited=row.edited,
     )
 
 
