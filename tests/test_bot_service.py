@@ -140,3 +140,24 @@ async def test_without_a_bot_alerts_and_commands_use_the_alert_chat(db: Database
 
     stop.set()
     await asyncio.wait_for(task, 10)
+
+
+async def test_a_deleted_alerted_post_is_told_through_the_bot_by_the_running_service(
+    db: Database,
+) -> None:
+    world = FakeTelegram()
+    channel = await watched_dprk_channel(db, world)
+    olena = await subscriber_of_all(db, world)
+    settings = replace(Settings(), timezone="Europe/Kyiv", bot_token="1:x")
+    _, stop, task, user = await started(db, world, settings, bot=True)
+
+    await push(user, world, world.post(channel, "Колонна КНДР под Курском"))
+    await eventually(lambda: len(sent_to(world, olena.id)) == 1)
+    await push(user, world, world.delete(channel, 1))
+    await eventually(lambda: len(sent_to(world, olena.id)) == 2, what="the deleted notice")
+    notice = sent_to(world, olena.id)[1].message
+    assert notice.startswith("🗑 dprk · Курские новости\ndeleted after")
+    assert "Колонна КНДР под Курском" in notice
+
+    stop.set()
+    await asyncio.wait_for(task, 10)

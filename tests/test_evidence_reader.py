@@ -17,7 +17,7 @@ from bot.config import Backfill
 from bot.pipeline.ingest import Pipeline
 from storage import channels, post_versions, rules, subscribers
 from storage.database import Database
-from tests.faketg import FakeTelegram, push
+from tests.faketg import FakeTelegram, forget_flood_waits, push
 from tests.faketg.readers import Harness, start_pipeline_reader
 from tests.waiting import eventually
 
@@ -145,17 +145,21 @@ async def test_a_deletion_no_update_reported_is_found_within_one_check_period(
     db = watchlist
     world = FakeTelegram()
     channel = world.add_channel("svodki", posts=["КНДР под Курском", "КНДР у Курска"])
-    h = await start(world, db, ["@svodki"], check_period=timedelta(seconds=0.2))
-    checks = world.count(GetMessagesRequest)
-    assert checks == 1
+    period = timedelta(minutes=30)
+    h = await start(world, db, ["@svodki"], check_period=period)
+    assert world.count(GetMessagesRequest) == 1  # the check after the first catch-up
     silently_delete(world, channel, 2)
-
-    async def found() -> bool:
-        return (await deletion(db, 2))[1] == "check"
-
-    await eventually(found, what="the periodic check finds post 2 gone")
-    assert world.count(GetMessagesRequest) - checks >= 1
-    assert all(len(r.id) <= 2 for r in world.of(GetMessagesRequest))
+    h.clock.advance(period.total_seconds() - 60)
+    await h.reader.sync()  # a sweep within the period: no check, no request
+    assert world.count(GetMessagesRequest) == 1
+    assert (await deletion(db, 2))[1] is None
+    h.clock.advance(60)
+    await h.reader.sync()  # the first sweep once the period is over
+    assert world.count(GetMessagesRequest) == 2
+    assert [len(r.id) for r in world.of(GetMessagesRequest)] == [2, 2]
+    deleted_at, via, text = await deletion(db, 2)
+    assert (via, text) == ("check", "КНДР у Курска")
+    assert deleted_at == int(h.clock.now.timestamp())
     assert (await deletion(db, 1))[1] is None
     await h.stop()
 
@@ -170,12 +174,17 @@ async def test_a_long_flood_wait_ends_the_check_and_the_next_one_finds_the_delet
     await h.stop()
     world.delete(channel, 1)
     world.fail(GetMessagesRequest, errors.FloodWaitError, capture=3600)
-    h = await start(world, db, [])
+    h = await start(world, db, [], check_period=timedelta(minutes=10))
     assert (await deletion(db, 1))[1] is None  # the check gave up for now
     row = await channels.find(db, ref="@osint_en")
     assert row is not None and row.state == "ok"  # reading the channel goes on
-    await h.stop()
-    h = await start(world, db, [])  # the next catch-up checks again
+    asked = world.count(GetMessagesRequest)
+    forget_flood_waits(h.client)  # Telethon's own memory of the wait, on the real clock
+    h.clock.advance(3000)  # past the period, not past the wait Telegram asked for
+    await h.reader.sync()
+    assert world.count(GetMessagesRequest) == asked
+    h.clock.advance(600)
+    await h.reader.sync()
     assert (await deletion(db, 1))[1] == "check"
     await h.stop()
 
@@ -186,7 +195,8 @@ async def test_the_check_refreshes_views_forwards_and_reactions_of_hit_posts(
     db = watchlist
     world = FakeTelegram()
     channel = world.add_channel("novyny", posts=["Північнокорейські війська на Курщині", "Тиша"])
-    world.message(channel, 1).views = 1_200
+    first = world.message(channel, 1)
+    first.views, first.forwards = 1_200, 3  # Telegram sends both or neither
     h = await start(world, db, ["@novyny"])
     await h.stop()
     post = world.message(channel, 1)
@@ -197,8 +207,44 @@ async def test_the_check_refreshes_views_forwards_and_reactions_of_hit_posts(
             types.ReactionCount(reaction=types.ReactionEmoji("🔥"), count=15),
         ]
     )
-    world.message(channel, 2).views = 5_000
+    quiet = world.message(channel, 2)
+    quiet.views, quiet.forwards = 5_000, 0
     h = await start(world, db, [])
     rows = await db.fetchall("SELECT message_id, views, forwards, reactions FROM messages")
+    # Post 2 carries no hit: never asked about, its first counts stay
     assert sorted(tuple(r) for r in rows) == [(1, 41_000, 320, 105), (2, None, None, None)]
+    await h.stop()
+
+
+async def test_each_channel_costs_ceil_of_its_hit_posts_by_100_and_quiet_ones_nothing(
+    watchlist: Database,
+) -> None:
+    db = watchlist
+    world = FakeTelegram()
+    busy = world.add_channel("svodki", posts=[f"КНДР под Курском, №{n}" for n in range(150)])
+    few = world.add_channel("novyny", posts=[f"КНДР на Курщині, №{n}" for n in range(30)])
+    world.add_channel("pogoda", posts=["Дощ"] * 40)
+    h = await start(world, db, ["@svodki", "@novyny", "@pogoda"])
+    asked = [(r.channel.channel_id, len(r.id)) for r in world.of(GetMessagesRequest)]
+    assert sorted(asked) == sorted([(busy.id, 100), (busy.id, 50), (few.id, 30)])
+    assert h.clock.slept == [0, 0]  # page_wait (0 here) before every request but the first
+    await h.stop()
+
+
+async def test_a_deletion_made_while_disconnected_is_found_by_the_catch_up_after_reconnect(
+    watchlist: Database,
+) -> None:
+    db = watchlist
+    world = FakeTelegram()
+    channel = world.add_channel("svodki", posts=["Колонна КНДР под Курском", "Доброе утро"])
+    h = await start_pipeline_reader(world, db, ["@svodki"], reconnect_delays=(1.0,))
+    asked = world.count(GetMessagesRequest)
+    world.go_offline()
+    world.delete(channel, 1)  # the update is lost with the connection
+    await eventually(lambda: not h.reader.trusted(channel.id), interval=0, what="disconnected")
+    world.go_online()
+    await eventually(lambda: h.reader.trusted(channel.id), interval=0, what="caught up again")
+    await h.reader.sync()
+    assert world.count(GetMessagesRequest) == asked + 1
+    assert (await deletion(db, 1))[1] == "check"
     await h.stop()

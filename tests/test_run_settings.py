@@ -355,6 +355,8 @@ OTHER_SETTINGS = [
     {"ACCESS": "allowlist", "OPERATOR_IDS": "1001, 1002"},
     {"RETENTION_DAYS": "1"},
     {"RETENTION_DAYS": "36500"},
+    {"DELETION_CHECK_PERIOD": "1m", "DELETION_CHECK_WINDOW": "99999w"},
+    {"DELETION_CHECK_PERIOD": "99999w", "DELETION_CHECK_WINDOW": "1m"},
     {"HEALTH_PORT": "free", "HEALTH_HOST": "127.0.0.1"},
     {"DATABASE_PATH": "nested/new/dir/chanwatch.db"},
     {"SESSION_PATH": "secrets/reader"},  # Telethon adds .session

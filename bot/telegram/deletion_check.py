@@ -1,10 +1,11 @@
 """The deletion check: ask Telegram whether recent hit posts still exist, and note the gone.
 
 Live ``UpdateDeleteChannelMessages`` only report deletions made while chanwatch is connected,
-and not even all of those. So after every catch-up (start, reconnect) and once per
-``check_period``, each channel's stored posts that carried hits and are newer than
-``check_window`` are fetched by id, 100 per ``channels.GetMessages`` request (Telegram's
-maximum), ``page_wait`` seconds apart; an id that comes back empty is a deletion
+and not even all of those. So after every catch-up (start, reconnect), and at the first sync
+(the periodic sweep) once ``check_period`` has passed since the last check, each channel's
+stored posts that carried hits and are newer than ``check_window`` are fetched by id, 100 per
+``channels.GetMessages`` request (Telegram's maximum), every request of a check
+``page_wait`` seconds after the last; an id that comes back empty is a deletion
 (``via="check"``). A channel with N such posts costs ceil(N / 100) requests per check, and a
 channel without hits in the window costs none.
 
@@ -12,15 +13,15 @@ The posts that come back are put to use: their views, forwards and reactions are
 (what digests show as reach), and they go through ingest, which stores an edit made while
 chanwatch was down as a new version and ignores the rest as unchanged.
 
-A FloodWait within ``short_flood`` is waited out; a longer one ends this check (the next one
-comes after the wait or the period, whichever is later), leaving the channels' reading alone.
+A FloodWait within ``short_flood`` is waited out; a longer one ends this check, and no check
+runs (not even after a catch-up) until the wait is over; the channels' reading goes on.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from telethon import errors, types
@@ -42,26 +43,23 @@ IDS_PER_REQUEST = 100  # channels.GetMessages takes at most 100 ids
 class DeletionCheck:
     def __init__(self, ctx: ReaderContext) -> None:
         self._ctx = ctx
-        self._next = 0.0  # loop time; 0: the first sync runs it
+        self._next_at: datetime | None = None  # None: the first sync runs it
+        self._quiet_until: datetime | None = None  # after a long FloodWait on GetMessages
         self._flooded_for = 0
         self._found = 0  # deletions found so far, for each check's summary line
-
-    def due(self) -> float:
-        """Loop time at which the next periodic check falls due."""
-        return self._next
-
-    def postpone(self, until: float) -> None:
-        """A sync failed before the check could run: try it with the next one, not at once."""
-        if self._next <= asyncio.get_running_loop().time():
-            self._next = until
+        self._asked = 0  # requests sent by the check in progress
 
     async def run(self, channels: Sequence[Watched], *, force: bool = False) -> None:
-        """Check these channels if a check is due (or ``force``: a catch-up just ran)."""
+        """Check these channels if ``check_period`` has passed since the last check, or
+        ``force`` (a catch-up just ran) — but never inside a FloodWait Telegram asked for."""
         ctx = self._ctx
-        loop = asyncio.get_running_loop()
-        if not force and loop.time() < self._next:
+        now = ctx.clock()
+        if self._quiet_until is not None and now < self._quiet_until:
+            return
+        if not force and self._next_at is not None and now < self._next_at:
             return
         self._flooded_for = 0
+        self._asked = 0
         gone = 0
         for watched in channels:
             if ctx.stopping.is_set() or self._flooded_for:
@@ -69,10 +67,15 @@ class DeletionCheck:
             before = self._found
             await guarded(ctx, watched, self._check)
             gone += self._found - before
-        wait = max(ctx.options.check_period.total_seconds(), self._flooded_for)
-        self._next = loop.time() + wait
+        self._next_at = now + ctx.options.check_period
+        if self._flooded_for:
+            self._quiet_until = ctx.clock() + timedelta(seconds=self._flooded_for)
         level = logging.INFO if gone else logging.DEBUG
-        log.log(level, "deletion check done", extra=fields(channels=len(channels), deleted=gone))
+        log.log(
+            level,
+            "deletion check done",
+            extra=fields(channels=len(channels), requests=self._asked, deleted=gone),
+        )
 
     async def _check(self, watched: Watched) -> None:
         ctx = self._ctx
@@ -80,8 +83,9 @@ class DeletionCheck:
             ctx.db, watched.row.id, ctx.clock() - ctx.options.check_window
         )
         for start in range(0, len(ids), IDS_PER_REQUEST):
-            if start:
+            if self._asked:  # paced across channels too: a check is one stream of requests
                 await ctx.sleep(ctx.options.page_wait)
+            self._asked += 1
             batch = ids[start : start + IDS_PER_REQUEST]
             found = await self._fetch(watched, batch)
             if found is None:

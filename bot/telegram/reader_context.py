@@ -42,7 +42,8 @@ class ReaderOptions:
     reconnect_delays: tuple[float, ...] = (1, 2, 5, 15, 30, 60)
     stop_grace: float = 10.0
     page_wait: float = 1.0  # pause between history pages of one channel, as Telethon advises
-    # The deletion check (bot/telegram/deletion_check.py): hit posts this recent, this often.
+    # The deletion check (bot/telegram/deletion_check.py): hit posts this recent, this often
+    # (at the first sweep after the period).
     check_window: timedelta = timedelta(days=7)
     check_period: timedelta = timedelta(hours=1)
 

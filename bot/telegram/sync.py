@@ -41,16 +41,14 @@ class Syncer:
         self._deletion_check = DeletionCheck(ctx)
 
     def due(self) -> float:
-        """Loop time of the next sync nobody asked for: the sweep, the deletion check or the
-        earliest FloodWait end."""
+        """Loop time of the next sync nobody asked for: the sweep or the earliest FloodWait end."""
         ends = [w.row.wait_until for w in self._ctx.watched if w.row.wait_until]
         if self._resolve_paused_until:
             ends.append(self._resolve_paused_until)
-        sweep = min(self._next_sweep, self._deletion_check.due())
         if not ends:
-            return sweep
+            return self._next_sweep
         delay = (min(ends) - self._ctx.clock()).total_seconds()
-        return min(sweep, asyncio.get_running_loop().time() + max(0.0, delay))
+        return min(self._next_sweep, asyncio.get_running_loop().time() + max(0.0, delay))
 
     async def run(self) -> None:
         try:
@@ -58,7 +56,6 @@ class Syncer:
         finally:
             # Even after a failure: the next sweep comes at its time, not in a loop at once.
             self._next_sweep = asyncio.get_running_loop().time() + self._ctx.options.sweep_every
-            self._deletion_check.postpone(self._next_sweep)
 
     async def _run(self) -> None:
         ctx = self._ctx
