@@ -18,16 +18,19 @@ from typing import Literal
 from storage.clock import from_ts, to_ts
 from storage.database import Database
 from storage.hits import Span, decode_matched
+from storage.models import Priority
 
 DeletedVia = Literal["live", "check"]
 
 
 @dataclass(frozen=True, slots=True)
 class DeletedHit:
+    hit_id: int
     rule: str
-    priority: str
+    priority: Priority
     spans: tuple[Span, ...]
     words: tuple[str, ...]
+    after_edit: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +73,14 @@ async def mark_deleted(
     )
     found: dict[int, list[DeletedHit]] = {}
     for h in await db.fetchall(
-        "SELECT h.message_pk, r.name, r.priority, h.matched FROM hits h"
+        "SELECT h.id, h.message_pk, r.name, r.priority, h.matched, h.after_edit FROM hits h"
         " JOIN rules r ON r.id = h.rule_id"
         " WHERE h.message_pk IN (SELECT value FROM json_each(?)) ORDER BY r.name",
         (pks,),
     ):
         spans, words = decode_matched(h["matched"])
         found.setdefault(h["message_pk"], []).append(
-            DeletedHit(h["name"], h["priority"], spans, words)
+            DeletedHit(h["id"], h["name"], h["priority"], spans, words, bool(h["after_edit"]))
         )
     return [
         DeletedPost(

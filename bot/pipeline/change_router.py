@@ -17,32 +17,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.change_alerts import Deletion, EditedAway, render_deletion, render_edited_away
 from bot.matching import normalize
-from bot.pipeline.model import ChannelInfo, RetractedHit
+from bot.pipeline.model import ChannelInfo, NewHit, RetractedHit
 from bot.pipeline.route import Delivery, Recipient, alert_key, alert_subject, route
 from storage import channels, outbox, subscribers
 from storage.database import Database
 from storage.deletions import DeletedHit, DeletedPost
 from storage.subscribers import Subscriber
-
-
-@dataclass(frozen=True, slots=True)
-class _Changed:
-    """A (post, rule) pair that changed, as routing reads a hit."""
-
-    rule: str
-    priority: str
-    channel: ChannelInfo
-    message_id: int
-    payload: DeletedHit | RetractedHit
-
-    @property
-    def subject(self) -> str:
-        return alert_subject(self.channel.telegram_id, self.message_id, self.rule)
 
 
 class ChangeNotices:
@@ -61,17 +45,14 @@ class ChangeNotices:
         self, db: Database, channel: ChannelInfo, posts: Sequence[DeletedPost]
     ) -> None:
         """One notice per chat and deleted post, naming every rule it was alerted for."""
-        changed = [
-            _Changed(h.rule, h.priority, channel, p.message_id, h) for p in posts for h in p.hits
-        ]
+        changed = [_deleted_hit(channel, p, h) for p in posts for h in p.hits]
         by_post = {p.message_id: p for p in posts}
-        grouped: dict[tuple[int, int], list[Delivery[_Changed]]] = defaultdict(list)
+        grouped: dict[tuple[int, int], list[Delivery[NewHit]]] = defaultdict(list)
         for d in await self._deliveries(db, changed):
             grouped[(d.chat_id, d.hit.message_id)].append(d)
         items = []
         for (chat_id, message_id), deliveries in grouped.items():
-            post, first = by_post[message_id], deliveries[0]
-            spans = sorted({s for d in deliveries for s in _spans(d.hit.payload)})
+            post = by_post[message_id]
             notice = Deletion(
                 channel=channel,
                 message_id=message_id,
@@ -79,14 +60,14 @@ class ChangeNotices:
                 deleted_at=post.deleted_at,
                 text=post.text,
                 rules=tuple(d.hit.rule for d in deliveries),
-                spans=tuple(spans),
+                spans=tuple(sorted({s for d in deliveries for s in d.hit.spans})),
             )
             items.append(
                 outbox.NewOutboxItem(
                     dedup_key=f"deleted:{chat_id}:{channel.telegram_id}:{message_id}",
                     chat_id=chat_id,
                     kind="notice",
-                    body=render_deletion(notice, first.zone),
+                    body=render_deletion(notice, deliveries[0].zone),
                     not_before=max(d.not_before for d in deliveries),
                 )
             )
@@ -94,11 +75,10 @@ class ChangeNotices:
 
     async def edited(self, db: Database, retracted: Sequence[RetractedHit]) -> None:
         """One notice per chat, post and rule an edit took away."""
-        changed = [_Changed(h.rule, h.priority, h.channel, h.message_id, h) for h in retracted]
+        by_id = {h.hit_id: h for h in retracted}
         items = []
-        for d in await self._deliveries(db, changed):
-            hit = d.hit.payload
-            assert isinstance(hit, RetractedHit)
+        for d in await self._deliveries(db, [_retracted_hit(h) for h in retracted]):
+            hit = by_id[d.hit.hit_id]
             notice = EditedAway(
                 rule=hit.rule,
                 channel=hit.channel,
@@ -111,7 +91,7 @@ class ChangeNotices:
             )
             items.append(
                 outbox.NewOutboxItem(
-                    dedup_key=f"edited:{d.chat_id}:{d.hit.subject}",
+                    dedup_key=f"edited:{d.chat_id}:{_subject(d.hit)}",
                     chat_id=d.chat_id,
                     kind="notice",
                     body=render_edited_away(notice, d.zone),
@@ -120,9 +100,7 @@ class ChangeNotices:
             )
         await self._queue(db, items)
 
-    async def _deliveries(
-        self, db: Database, changed: Sequence[_Changed]
-    ) -> list[Delivery[_Changed]]:
+    async def _deliveries(self, db: Database, changed: Sequence[NewHit]) -> list[Delivery[NewHit]]:
         """Routed like the alert, kept only where that chat's alert row exists."""
         if not changed:
             return []
@@ -136,12 +114,49 @@ class ChangeNotices:
             known = await channels.find(db, telegram_id=telegram_id)
             tags[telegram_id] = frozenset(known.tags) if known else frozenset()
         routed = route(changed, recipients, tags, self.now())
-        alerted = await outbox.existing(db, [alert_key(d.chat_id, d.hit.subject) for d in routed])
-        return [d for d in routed if alert_key(d.chat_id, d.hit.subject) in alerted]
+        keys = [alert_key(d.chat_id, _subject(d.hit)) for d in routed]
+        alerted = await outbox.existing(db, keys)
+        return [d for d, key in zip(routed, keys, strict=True) if key in alerted]
 
     async def _queue(self, db: Database, items: Sequence[outbox.NewOutboxItem]) -> None:
         if items and await outbox.enqueue(db, items):
             self.queued()
+
+
+def _subject(hit: NewHit) -> str:
+    return alert_subject(hit.channel.telegram_id, hit.message_id, hit.rule)
+
+
+def _deleted_hit(channel: ChannelInfo, post: DeletedPost, hit: DeletedHit) -> NewHit:
+    """The hit as it stood before the deletion, to route like its alert."""
+    return NewHit(
+        hit_id=hit.hit_id,
+        rule=hit.rule,
+        priority=hit.priority,
+        channel=channel,
+        message_id=post.message_id,
+        date=post.date,
+        text=post.text,
+        spans=hit.spans,
+        words=hit.words,
+        after_edit=hit.after_edit,
+    )
+
+
+def _retracted_hit(hit: RetractedHit) -> NewHit:
+    """The hit as it stood before the edit took it away."""
+    return NewHit(
+        hit_id=hit.hit_id,
+        rule=hit.rule,
+        priority=hit.priority,
+        channel=hit.channel,
+        message_id=hit.message_id,
+        date=hit.date,
+        text=hit.old_text,
+        spans=hit.old_spans,
+        words=hit.words,
+        after_edit=hit.after_edit,
+    )
 
 
 def removed_words(words: Sequence[str], text: str) -> tuple[str, ...]:
@@ -149,7 +164,3 @@ def removed_words(words: Sequence[str], text: str) -> tuple[str, ...]:
     only changed case or ё is no removal); the rest may still be there, unmatched now."""
     now = normalize(text)
     return tuple(w for w in dict.fromkeys(words) if normalize(w) not in now)
-
-
-def _spans(payload: DeletedHit | RetractedHit) -> tuple[tuple[int, int], ...]:
-    return payload.spans if isinstance(payload, DeletedHit) else payload.old_spans

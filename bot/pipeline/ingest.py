@@ -299,6 +299,7 @@ class Pipeline:
                     gone.append(hit.id)
                     work.retracted.append(
                         RetractedHit(
+                            hit_id=hit.id,
                             rule=name,
                             channel=work.info,
                             message_id=item.record.message_id,
@@ -308,6 +309,7 @@ class Pipeline:
                             old_text=item.old_text,
                             old_spans=hit.spans,
                             text=item.record.text,
+                            after_edit=hit.after_edit,
                         )
                     )
         await hits.delete_many(db, gone)

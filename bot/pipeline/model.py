@@ -62,9 +62,11 @@ class NewHit:
 
 @dataclass(frozen=True, slots=True)
 class RetractedHit:
-    """A hit an edit took away: the post no longer matches ``rule``; ``words`` and
-    ``old_spans`` are what the rule had matched in ``old_text``, ``text`` the post now."""
+    """A hit an edit took away (row ``hit_id``, deleted with it): the post no longer matches
+    ``rule``; ``words`` and ``old_spans`` are what the rule had matched in ``old_text``,
+    ``text`` the post now."""
 
+    hit_id: int
     rule: str
     channel: ChannelInfo
     message_id: int
@@ -74,6 +76,7 @@ class RetractedHit:
     old_text: str
     old_spans: tuple[tuple[int, int], ...]
     text: str
+    after_edit: bool
 
 
 @dataclass(frozen=True, slots=True)
