@@ -8,6 +8,9 @@ uninterrupted run over a copy of the same database. The delivery side (outbox ro
 while sending) is covered by ``tests/test_faults_delivery*.py``, a replay killed mid-way by
 ``tests/test_replay.py``.
 
+A third case kills the reader while it records a deletion found after a restart: the
+subscriber alerted to the post still gets exactly one "deleted" notice.
+
 The digest day is the dataset's: 27 October 2024 in Kyiv (``tests/digest_dataset.py``),
 plus generated posts spread over the days the service missed.
 """
@@ -27,17 +30,30 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import SystemClock
 from bot.digest.scheduler import DigestScheduler
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import IncomingMessage
+from bot.telegram.deliverer import Deliverer
+from bot.telegram.sender import TelethonSender
 from storage import digests, outbox, rules, subscribers
 from storage.clock import to_ts
-from storage.database import connect
+from storage.database import Database, connect
 from tests.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
-from tests.faketg import push
+from tests.faketg import make_client, push
 from tests.faketg.readers import start_reader_into
-from tests.kill_targets import BATCH_SIZE, KYIV, LIVE_BATCHES, LIVE_REFS, Pause, live_world
+from tests.kill_targets import (
+    BATCH_SIZE,
+    DELETED_POST,
+    KYIV,
+    LIVE_BATCHES,
+    LIVE_REFS,
+    Pause,
+    deletion_world,
+    live_world,
+    read_after_deletion,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_FOR_PAUSE = 30.0
@@ -309,3 +325,73 @@ async def test_live_ingest_killed_mid_batch_loses_and_doubles_nothing_after_rest
     await read_live(killed, catch_up_only=True)
     assert await ingest_outcome(killed) == expected
     assert integrity(killed) == [("ok",)]
+
+
+# ---------------------------------------------------------------------------- a deletion
+
+DELETION_RULE = "КНДР AND (Курск OR Kursk)"
+OLENA = 100_001  # the first user a FakeTelegram adds
+
+
+async def notices(db: Database) -> list[tuple[str, str]]:
+    rows = await db.fetchall("SELECT dedup_key, status FROM outbox WHERE kind = 'notice'")
+    return [(r[0], r[1]) for r in rows]
+
+
+async def flagged(db: Database) -> list[tuple[int, str | None]]:
+    rows = await db.fetchall("SELECT message_id, deleted_via FROM messages WHERE deleted = 1")
+    return [(r[0], r[1]) for r in rows]
+
+
+async def prepare(path: Path) -> None:
+    """The post was stored with its hit and its alert sent, before chanwatch went down."""
+    async with connect(path) as db:
+        await rules.add(db, "dprk-kursk", DELETION_RULE, priority="instant")
+        await subscribers.ensure(db, OLENA, kind="user", title=None)
+        await subscribers.subscribe(db, OLENA, "rule:dprk-kursk")
+        world, _ = deletion_world()
+        harness = await start_reader_into(
+            Pipeline(db, router=OutboxRouter(KYIV)), world, db, ["@svodki_front"]
+        )
+        await harness.stop()
+        [alert] = await outbox.list_items(db)
+        assert await outbox.mark_sending(db, alert.id)
+        await outbox.mark_sent(db, alert.id, 1)
+
+
+async def deliver_to_analyst(db: Database) -> list[str]:
+    world, _ = deletion_world()
+    assert world.add_user("Олена").id == OLENA
+    bot = await make_client(world, bot=True)
+    deliverer = Deliverer(db, TelethonSender(bot), clock=SystemClock())
+    while await deliverer.deliver_due():
+        pass
+    await bot.disconnect()
+    return [m.message for m in world.sent]
+
+
+@pytest.mark.parametrize("pause", ["uncommitted", "committed"])
+async def test_a_deletion_found_after_a_restart_is_told_exactly_once_across_a_kill(
+    tmp_path: Path, pause: Pause
+) -> None:
+    path = tmp_path / "chanwatch.db"
+    await prepare(path)
+    marker = tmp_path / "paused"
+    args = ["--db", str(path), "--pause", pause, "deletion"]
+    await asyncio.to_thread(kill_at_pause, args, marker, tmp_path / "child.log")
+
+    assert integrity(path) == [("ok",)]
+    async with connect(path) as db:
+        if pause == "uncommitted":  # neither the flag nor the notice
+            assert await flagged(db) == [] and await notices(db) == []
+        else:
+            assert await flagged(db) == [(1, "check")]
+            assert len(await notices(db)) == 1
+        for _ in range(2):  # the restart, and one more
+            await read_after_deletion(db)
+        assert await flagged(db) == [(1, "check")]
+        [(key, status)] = await notices(db)
+        assert key.startswith(f"deleted:{OLENA}:") and status == "pending"
+        sent = await deliver_to_analyst(db)
+    [notice] = sent
+    assert "deleted after" in notice and DELETED_POST in notice
