@@ -106,7 +106,14 @@ class Database:
         async with self._lock:
             self._owner, self._depth = task, 1
             try:
-                await self._run("BEGIN IMMEDIATE")
+                try:
+                    await self._run("BEGIN IMMEDIATE")
+                except BaseException:
+                    # A task cancelled here (a stop) leaves BEGIN running in aiosqlite's thread;
+                    # the rollback queues behind it, so the next transaction is not refused
+                    # as one "within a transaction".
+                    await self.conn.rollback()
+                    raise
                 try:
                     yield self
                 except BaseException:

@@ -154,3 +154,15 @@ async def test_disk_full_mid_ingest_stores_nothing_and_resumes(db: Database) -> 
     assert stored == indexed == 305 and hit_count == before[1] + len(result.new_hits)
     assert len(result.new_hits) > 0
     assert inspect(db.path).intact
+
+
+async def test_a_write_cancelled_as_it_begins_leaves_the_database_writable(db: Database) -> None:
+    """A stop cancels the heartbeat while its BEGIN runs in aiosqlite's thread; the stop's own
+    write (``stopped_at``) must still go in, not fail as a transaction within a transaction."""
+    for _ in range(20):  # the cancel lands at a different point of the BEGIN each time
+        beat = asyncio.create_task(state.put(db, "heartbeat_at", "1"))
+        await asyncio.sleep(0)
+        beat.cancel()
+        await asyncio.gather(beat, return_exceptions=True)
+        await state.put(db, "stopped_at", "2")
+        assert await state.get(db, "stopped_at") == "2"
