@@ -1,4 +1,8 @@
-"""Time as a dependency, so rate limits, backoff and FloodWait sleeps are testable at once."""
+"""Time as a dependency, so rate limits, backoff and FloodWait sleeps are testable at once.
+
+The service makes one ``Clock`` and hands the same one to every part (reader, deliverer,
+router, scheduler, bot), so a test that swaps it moves the whole process's time at once.
+"""
 
 from __future__ import annotations
 
@@ -29,3 +33,15 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+async def sleep_unless(clock: Clock, seconds: float, stopping: asyncio.Event) -> None:
+    """Sleep on ``clock``, unless ``stopping`` is set first: a FloodWait or a reconnect delay
+    may be long, a stop must be prompt."""
+    if stopping.is_set():
+        return
+    nap = asyncio.ensure_future(clock.sleep(seconds))
+    stopped = asyncio.ensure_future(stopping.wait())
+    await asyncio.wait({nap, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (nap, stopped):
+        task.cancel()

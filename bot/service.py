@@ -96,6 +96,7 @@ class Service:
             db,
             MeteredIngest(self.pipeline, self.metrics),
             options,
+            clock=self.clock,
             metrics=self.metrics,
             deletions=DeletionLog(router.changes),
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database, open_database
-from tests.bot_harness import BotHarness, running_bot
+from tests.support.bot_harness import BotHarness, running_bot
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from bot.matching import parse_query
 from bot.pipeline.narrow import fts_expression
-from tests.pipeline_exports import chat, message, run_cli
+from tests.support.exports import chat, message, run_cli
 
 
 @pytest.fixture

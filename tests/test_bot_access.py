@@ -11,7 +11,7 @@ from telethon.tl.functions.channels import GetParticipantRequest
 from bot.botcmd.dispatch import split_command
 from storage import audit, rules, subscribers
 from storage.database import Database
-from tests.bot_harness import OPERATOR_ID, BotHarness, running_bot
+from tests.support.bot_harness import OPERATOR_ID, BotHarness, running_bot
 
 
 async def test_stranger_gets_one_polite_refusal_and_then_silence(bot: BotHarness) -> None:

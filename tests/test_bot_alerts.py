@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 from bot.alerts import MESSAGE_LIMIT, render_alert
-from tests.bot_hits import PRIVATE, new_hit
+from tests.support.hits import PRIVATE, new_hit
+from tests.support.html import balanced
 
 KYIV = ZoneInfo("Europe/Kyiv")
-
-
-class _Balance(HTMLParser):
-    """Checks every tag closes in order (Telegram rejects a message that ends inside one)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: object) -> None:
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack.pop() == tag
-
-
-def balanced(body: str) -> bool:
-    parser = _Balance()
-    parser.feed(body)
-    parser.close()
-    return not parser.stack and not re.search(r"<[^>]*$", body)
 
 
 def test_alert_shows_rule_channel_local_time_bold_words_and_link() -> None:

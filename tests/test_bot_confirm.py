@@ -12,8 +12,8 @@ from telethon import types
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import audit, channels, rules, subscribers
-from tests.bot_harness import OPERATOR_ID, BotHarness
 from tests.faketg import push
+from tests.support.bot_harness import OPERATOR_ID, BotHarness
 
 NEWS = ChannelInfo(1500000077, "Курские новости", "kursk_news")
 

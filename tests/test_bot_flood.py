@@ -13,8 +13,8 @@ from telethon.tl.functions.messages import SendMessageRequest
 from bot.config import Settings
 from bot.telegram.clients import build_bot_client
 from storage.database import Database
-from tests.bot_harness import BotHarness, running_bot
 from tests.faketg import forget_flood_waits
+from tests.support.bot_harness import BotHarness, running_bot
 
 
 def _sleeps(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> list[float]:

@@ -12,7 +12,7 @@ from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import audit, channels, outbox, rules, subscribers
 from storage.outbox import NewOutboxItem
-from tests.bot_harness import OPERATOR_ID, BotHarness, entity_texts
+from tests.support.bot_harness import OPERATOR_ID, BotHarness, entity_texts
 
 
 async def test_watch_unwatch_and_list_channels_are_audited_as_the_operator(

@@ -11,7 +11,7 @@ from telethon import types
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import channels, deletions, subscribers
-from tests.bot_harness import BotHarness
+from tests.support.bot_harness import BotHarness
 
 NEWS = ChannelInfo(1500000077, "Курские новости", "kursk_news")
 

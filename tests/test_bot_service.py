@@ -13,39 +13,12 @@ from bot.config import Settings
 from bot.ops import heartbeat
 from bot.service import Service
 from bot.telegram.clients import Clients
-from storage import channels, rules, subscribers
+from storage import subscribers
 from storage.database import Database
-from tests.bot_harness import entity_texts
 from tests.faketg import FakeTelegram, make_client, push
-from tests.waiting import eventually
-
-
-def sent_to(world: FakeTelegram, peer_id: int) -> list[types.Message]:
-    return [
-        m
-        for m in world.sent
-        if getattr(m.peer_id, "user_id", None) == peer_id
-        or getattr(m.peer_id, "channel_id", None) == peer_id
-    ]
-
-
-async def watched_dprk_channel(
-    db: Database, world: FakeTelegram, rule: str = "dprk", query: str = "КНДР"
-) -> types.Channel:
-    """@kursk_news, watched, with an instant rule (on КНДР unless told): what a post needs to
-    alert."""
-    channel = world.add_channel("kursk_news", "Курские новости")
-    await channels.watch(db, "@kursk_news", username="kursk_news")
-    await rules.add(db, rule, query, priority="instant")
-    return channel
-
-
-async def subscriber_of_all(db: Database, world: FakeTelegram) -> types.User:
-    """Олена, a chat subscribed to every alert."""
-    olena = world.add_user("Олена")
-    await subscribers.ensure(db, olena.id, kind="user", title="Олена")
-    await subscribers.subscribe(db, olena.id, "all")
-    return olena
+from tests.support.bot_harness import entity_texts
+from tests.support.service import sent_to, subscriber_of_all, watched_dprk_channel
+from tests.support.waiting import eventually
 
 
 async def started(

@@ -74,7 +74,7 @@ async def test_a_deleted_alerted_post_is_told_once_to_the_chats_that_got_the_ale
     await subscribe(db, late)  # subscribed after the alert: nothing to correct
     assert [len(received(world, u)) for u in (olena, taras, late)] == [1, 1, 0]
 
-    h.clock.now = world.message(channel, 1).date + timedelta(minutes=42)
+    h.clock.set(world.message(channel, 1).date + timedelta(minutes=42))
     await push(h.client, world, world.delete(channel, 1))
     await h.reader.sync()
     await h.stop()

@@ -20,9 +20,9 @@ from bot.telegram.sender import TelethonSender
 from storage import outbox, subscribers
 from storage.database import Database
 from storage.outbox import NewOutboxItem
-from tests.bot_fakes import FakeClock
 from tests.faketg import FakeTelegram, forget_flood_waits, make_client, push
-from tests.waiting import eventually
+from tests.support.clock import FakeClock
+from tests.support.waiting import eventually
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import main
 from storage.database import connect
-from tests.digest_dataset import store_day
+from tests.support.digest_dataset import store_day
 
 PERIOD = ["--since", "2024-10-27T06:00+00:00", "--until", "2024-10-28T06:00+00:00"]
 

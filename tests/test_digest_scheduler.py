@@ -26,7 +26,7 @@ from storage import digests, messages, outbox, rules, subscribers
 from storage.clock import to_ts
 from storage.database import Database
 from storage.outbox import OutboxItem
-from tests.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
+from tests.support.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
 
 KYIV = ZoneInfo("Europe/Kyiv")
 CHAT = 501

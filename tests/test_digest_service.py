@@ -24,7 +24,7 @@ from bot.digest.service import (
 )
 from storage import channels, deletions, digests, rules
 from storage.database import Database
-from tests.digest_dataset import DAY, OSINT, T0, VISNYK, add_subscriber, store_day
+from tests.support.digest_dataset import DAY, OSINT, T0, VISNYK, add_subscriber, store_day
 
 UTC_ZONE = ZoneInfo("UTC")
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -15,7 +15,7 @@ from storage import rules, subscribers
 from storage.database import Database
 from tests.faketg import FakeTelegram
 from tests.faketg.readers import start_reader_into
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 HOUR = timedelta(hours=1)
 
@@ -44,17 +44,17 @@ async def test_an_hour_offline_then_everything_missed_once_in_order(db: Database
     before = connect_attempts(world)
 
     world.go_offline()
-    offline_at = h.clock.now
+    offline_at = h.clock.now()
     for n in range(20):
         world.post(ru, f"Сводка {n}: удар по Курску" if n % 5 == 0 else f"Сводка {n}")
         world.post(en, f"Update {n}")
     # Checked at every turn of the loop: the simulated clock races ahead between checks.
-    await eventually(lambda: h.clock.now - offline_at >= HOUR, interval=0, what="an hour offline")
+    await eventually(lambda: h.clock.now() - offline_at >= HOUR, interval=0, what="an hour offline")
 
     attempts = connect_attempts(world) - before
     world.go_online()  # at once: the simulated clock runs as fast as the loop turns
     assert 20 <= attempts <= 70, attempts  # keeps trying, about once a minute, never hot
-    assert max(h.clock.slept) <= 60
+    assert max(h.clock.sleeps) <= 60
     assert not metrics.is_reader_connected()
 
     await eventually(lambda: h.reader.trusted(ru.id) and h.reader.trusted(en.id), interval=0)

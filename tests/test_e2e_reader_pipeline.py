@@ -21,7 +21,7 @@ from storage.database import Database
 from storage.errors import DiskFullError
 from tests.faketg import FakeTelegram, push
 from tests.faketg.readers import Harness, start_reader_into
-from tests.test_pipeline_ingest import hit_rows
+from tests.support.hits import hit_rows
 
 DPRK = (
     '(КНДР OR северокорейский OR північнокорейський OR "North Korean")'

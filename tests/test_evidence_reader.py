@@ -19,7 +19,7 @@ from storage import channels, post_versions, rules, subscribers
 from storage.database import Database
 from tests.faketg import FakeTelegram, forget_flood_waits, push
 from tests.faketg.readers import Harness, start_pipeline_reader
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 DPRK = '(КНДР OR північнокорейський OR "North Korean") AND (Курск OR Курщина OR Kursk)'
 ANALYST = 5_550_001
@@ -105,7 +105,7 @@ async def test_a_live_deletion_keeps_the_text_with_its_time_and_source(
     await h.reader.sync()
     deleted_at, via, text = await deletion(db, 1)
     assert (via, text) == ("live", "Північнокорейські війська на Курщині")
-    assert deleted_at == int(h.clock.now.timestamp())
+    assert deleted_at == int(h.clock.now().timestamp())
     await h.stop()
 
 
@@ -132,7 +132,7 @@ async def test_a_deletion_made_while_stopped_is_found_on_catch_up_in_ceil_n_by_1
     assert all(len(r.id) <= 100 for r in requests)
     for message_id in (7, 200):
         deleted_at, via, text = await deletion(db, message_id)
-        assert via == "check" and deleted_at == int(second.clock.now.timestamp())
+        assert via == "check" and deleted_at == int(second.clock.now().timestamp())
         assert text.startswith("North Korean troops near Kursk, report")
     flagged = await db.fetchone("SELECT count(*) FROM messages WHERE deleted = 1")
     assert flagged is not None and flagged[0] == 2
@@ -159,7 +159,7 @@ async def test_a_deletion_no_update_reported_is_found_within_one_check_period(
     assert [len(r.id) for r in world.of(GetMessagesRequest)] == [2, 2]
     deleted_at, via, text = await deletion(db, 2)
     assert (via, text) == ("check", "КНДР у Курска")
-    assert deleted_at == int(h.clock.now.timestamp())
+    assert deleted_at == int(h.clock.now().timestamp())
     assert (await deletion(db, 1))[1] is None
     await h.stop()
 
@@ -227,7 +227,7 @@ async def test_each_channel_costs_ceil_of_its_hit_posts_by_100_and_quiet_ones_no
     h = await start(world, db, ["@svodki", "@novyny", "@pogoda"])
     asked = [(r.channel.channel_id, len(r.id)) for r in world.of(GetMessagesRequest)]
     assert sorted(asked) == sorted([(busy.id, 100), (busy.id, 50), (few.id, 30)])
-    assert h.clock.slept == [0, 0]  # page_wait (0 here) before every request but the first
+    assert h.clock.sleeps == [0, 0]  # page_wait (0 here) before every request but the first
     await h.stop()
 
 

@@ -10,7 +10,7 @@ from telethon import TelegramClient, errors, events, functions, types
 
 from tests.faketg import FakeTelegram, deliver, forget_flood_waits, make_client, push
 from tests.faketg.wire import InvalidTLObject, over_the_wire
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 GetHistory = functions.messages.GetHistoryRequest
 Resolve = functions.contacts.ResolveUsernameRequest

@@ -1,7 +1,7 @@
 """SIGKILL during a digest and during live ingest, then a restart: no post lost, no alert
 or digest doubled, the database whole.
 
-A real child process (``tests/kill_targets.py``) works on a SQLite file prepared here and
+A real child process (``tests/support/kill_targets.py``) works on a SQLite file prepared here and
 stops at a pause point just before or just after a commit; the test kills it there, looks at
 what the kill left, restarts the work in-process and compares the result with an
 uninterrupted run over a copy of the same database. The delivery side (outbox rows killed
@@ -11,7 +11,7 @@ while sending) is covered by ``tests/test_faults_delivery*.py``, a replay killed
 A third case kills the reader while it records a deletion found after a restart: the
 subscriber alerted to the post still gets exactly one "deleted" notice.
 
-The digest day is the dataset's: 27 October 2024 in Kyiv (``tests/digest_dataset.py``),
+The digest day is the dataset's: 27 October 2024 in Kyiv (``tests/support/digest_dataset.py``),
 plus generated posts spread over the days the service missed.
 """
 
@@ -19,11 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,10 +36,10 @@ from bot.telegram.sender import TelethonSender
 from storage import digests, outbox, rules, subscribers
 from storage.clock import to_ts
 from storage.database import Database, connect
-from tests.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
 from tests.faketg import make_client, push
 from tests.faketg.readers import start_reader_into
-from tests.kill_targets import (
+from tests.support.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
+from tests.support.kill_targets import (
     BATCH_SIZE,
     DELETED_POST,
     KYIV,
@@ -54,40 +50,10 @@ from tests.kill_targets import (
     live_world,
     read_after_deletion,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-WAIT_FOR_PAUSE = 30.0
+from tests.support.killing import integrity, kill_at_pause
 
 Row = tuple[object, ...]
 Part = tuple[str, int, str]  # a queued digest message: dedup key, chat, body
-
-
-def kill_at_pause(args: Sequence[str], marker: Path, log: Path) -> None:
-    """Run ``python -m tests.kill_targets ARGS``, SIGKILL it once it reports its pause point."""
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.kill_targets", "--marker", str(marker), *args],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-        try:
-            deadline = time.monotonic() + WAIT_FOR_PAUSE
-            while not marker.exists():
-                assert process.poll() is None, log.read_text(encoding="utf-8")
-                assert time.monotonic() < deadline, "the child never reached its pause point"
-                time.sleep(0.01)
-            process.send_signal(signal.SIGKILL)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
-    assert process.returncode == -signal.SIGKILL
-
-
-def integrity(path: Path) -> list[Row]:
-    with sqlite3.connect(path) as conn:
-        return list(conn.execute("PRAGMA integrity_check"))
 
 
 # ---------------------------------------------------------------------------- the digest

@@ -13,7 +13,7 @@ import pytest
 
 from storage import channels, deletions
 from storage.database import connect
-from tests.pipeline_exports import (
+from tests.support.exports import (
     CHANNEL_ID,
     START,
     apply_watchlist,

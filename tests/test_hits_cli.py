@@ -13,7 +13,7 @@ import pytest
 
 from bot.commands.hits import parse_since
 from bot.errors import UsageError
-from tests.pipeline_exports import apply_watchlist, chat, message, run_cli
+from tests.support.exports import apply_watchlist, chat, message, run_cli
 
 
 @pytest.fixture

@@ -53,3 +53,10 @@ def test_only_the_telegram_package_imports_telethon() -> None:
         if "bot/telegram" in path.as_posix():
             continue
         assert not any(m.split(".")[0] == "telethon" for m in imports_of(path)), path
+
+
+def test_test_modules_share_helpers_only_through_support() -> None:
+    """A test module imported by another runs its tests twice and hides what is shared."""
+    for path in files("tests"):
+        shared = [m for m in imports_of(path) if m.startswith("tests.test_")]
+        assert not shared, f"{path.relative_to(ROOT)} imports {shared}"

@@ -25,8 +25,9 @@ from bot.telegram.clients import Clients
 from storage import channels, rules, subscribers
 from storage.database import Database, open_database
 from tests.faketg import API_HASH, API_ID, FakeSender, FakeTelegram, make_client, push
-from tests.test_bot_service import sent_to
-from tests.waiting import eventually
+from tests.support.clock import FakeClock
+from tests.support.service import sent_to
+from tests.support.waiting import eventually
 
 BOT_TOKEN = "7012345678:AAH-quiet_logs-Token-9ZyXwVuTsRqPoN"
 SESSION = "1" + "QuietLogsSession" * 25 + "=="  # the shape of a Telethon StringSession
@@ -98,7 +99,7 @@ async def run_service(db: Database, posts: int) -> int:
     user_sender = user._sender
     assert isinstance(user_sender, FakeSender)
     settings = replace(Settings(), bot_token=BOT_TOKEN, api_hash=API_HASH, api_id=API_ID)
-    service = Service(settings, db, Clients(user, bot), stop_grace=2)
+    service = Service(settings, db, Clients(user, bot), clock=FakeClock(), stop_grace=2)
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
     await eventually(lambda: bool(service.reader._tasks), what="the reader started")

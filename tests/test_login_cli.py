@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.telegram import session as session_module
 from tests.faketg import API_HASH, API_ID, FakeTelegram, attach
 from tests.faketg.auth import PHONE, LoginDesk
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 
 def environment(tmp_path: Path) -> dict[str, str]:

@@ -9,7 +9,7 @@ from bot.pipeline.alert_router import OutboxRouter
 from storage import channels, outbox, subscribers
 from storage.database import Database
 from storage.outbox import NewOutboxItem
-from tests.bot_hits import KURSK_NEWS, new_hit
+from tests.support.hits import KURSK_NEWS, new_hit
 
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)
 

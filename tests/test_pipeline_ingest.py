@@ -11,6 +11,7 @@ from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage, NewHit, RetractedHit
 from storage import channels, hits, messages, rules
 from storage.database import Database
+from tests.support.hits import hit_rows
 
 T0 = datetime(2024, 11, 5, 9, 30, tzinfo=UTC)
 SVODKI = ChannelInfo(1987654321, "Сводки Приграничья", "svodki_prigran")
@@ -36,15 +37,6 @@ def msg(
         grouped_id=grouped_id,
         has_media=grouped_id is not None,
     )
-
-
-async def hit_rows(db: Database) -> list[tuple[int, str, int]]:
-    rows = await db.fetchall(
-        "SELECT m.message_id, r.name, h.after_edit FROM hits h"
-        " JOIN messages m ON m.id = h.message_pk JOIN rules r ON r.id = h.rule_id"
-        " ORDER BY m.message_id, r.name"
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
 
 
 class RecordingRouter:

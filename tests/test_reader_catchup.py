@@ -12,7 +12,7 @@ from storage import channels
 from storage.database import Database
 from tests.faketg import FakeTelegram, push
 from tests.faketg.readers import start_reader
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 GetHistory = functions.messages.GetHistoryRequest
 GetPeerDialogs = functions.messages.GetPeerDialogsRequest

@@ -18,7 +18,7 @@ from storage.database import Database
 from tests.faketg import FakeTelegram, forget_flood_waits, push
 from tests.faketg.readers import start_reader, start_reader_into
 from tests.faketg.recording import RecordingIngest
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 Resolve = functions.contacts.ResolveUsernameRequest
 GetHistory = functions.messages.GetHistoryRequest
@@ -29,7 +29,7 @@ async def test_a_short_flood_wait_in_resolution_is_waited_out(db: Database) -> N
     channel = world.add_channel("kursk_news", posts=["пост"])
     world.fail(Resolve, errors.FloodWaitError, capture=3)
     h = await start_reader(world, db, ["@kursk_news"])
-    assert h.clock.slept == [3]
+    assert h.clock.sleeps == [3]
     assert h.sink.ids(channel.id) == [1]
     assert await h.state("@kursk_news") == ("ok", None)
     await h.stop()
@@ -42,7 +42,7 @@ async def test_a_long_flood_wait_in_resolution_is_rescheduled(db: Database) -> N
     h = await start_reader(world, db, ["@kursk_news"])
     state, detail = await h.state("@kursk_news")
     assert state == "waiting" and detail is not None and "7200" in detail
-    assert h.clock.slept == []
+    assert h.clock.sleeps == []
     assert h.sink.batches == []
     h.clock.advance(7201)
     forget_flood_waits(h.client)
@@ -76,7 +76,7 @@ async def test_a_short_flood_wait_in_history_is_waited_out(db: Database) -> None
     channel = world.add_channel("osint_en", posts=[f"post {i}" for i in range(150)])
     world.fail(GetHistory, errors.FloodWaitError, capture=2)
     h = await start_reader(world, db, ["@osint_en"])
-    assert h.clock.slept == [2]
+    assert h.clock.sleeps == [2]
     assert h.sink.ids(channel.id) == list(range(1, 151))
     await h.stop()
 

@@ -9,7 +9,7 @@ from storage import channels
 from storage.database import Database
 from tests.faketg import FakeTelegram, push
 from tests.faketg.readers import start_reader
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 GetHistory = functions.messages.GetHistoryRequest
 Resolve = functions.contacts.ResolveUsernameRequest
@@ -63,13 +63,13 @@ async def test_lag_and_last_update_follow_stored_posts(db: Database) -> None:
     h = await start_reader(world, db, ["@ukr_front"], metrics=metrics)
     lag = "chanwatch_catchup_lag_seconds"
     assert sample(metrics, lag, channel="@ukr_front") == 0  # caught up
-    assert metrics.last_update_at() == h.clock.now
+    assert metrics.last_update_at() == h.clock.now()
 
     update = world.post(channel, "Удар по Курщині")
     h.clock.advance(40)  # the update reaches us 40 s after it was posted
     await push(h.client, world, update)
     await h.reader.sync()
-    assert metrics.last_update_at() == h.clock.now
+    assert metrics.last_update_at() == h.clock.now()
     sweep_lag = sample(metrics, lag, channel="@ukr_front")
     assert sweep_lag == 0  # the sweep found nothing newer: caught up
 
@@ -85,7 +85,7 @@ async def test_a_live_post_sets_the_lag_to_its_age(db: Database) -> None:
     metrics = Metrics()
     h = await start_reader(world, db, ["@osint_en"], metrics=metrics)
     update = world.post(channel, "North Korean troops near Kursk")
-    h.clock.now = world.now
+    h.clock.set(world.now)
     h.clock.advance(40)
     await push(h.client, world, update)
     await eventually(lambda: h.sink.ids(channel.id) == [1, 2], what="the live post was stored")

@@ -15,7 +15,7 @@ import pytest
 
 from bot.commands.replay import summary_lines
 from bot.pipeline.replay import ReplaySummary
-from tests.pipeline_exports import (
+from tests.support.exports import (
     WATCHLIST,
     chat,
     message,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.pipeline.route import QuietHours, QuietHoursError, Recipient, route
-from tests.bot_hits import PRIVATE, new_hit
+from tests.support.hits import PRIVATE, new_hit
 
 KYIV = ZoneInfo("Europe/Kyiv")
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)  # 15:00 in Kyiv (EEST)

@@ -34,7 +34,7 @@ from bot.commands.run import handle
 from storage import channels, messages, rules
 from storage.database import Database, open_database
 from tests.faketg import API_HASH, API_ID, FakeTelegram, attach, deliver
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 BOT_TOKEN = "7012345678:AAH-first_run-Token-9ZyXwVuTsRqPoNmLk"
 OLD_POSTS = (

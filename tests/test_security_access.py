@@ -16,7 +16,7 @@ from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import audit, channels, rules, subscribers
 from storage.database import Database
-from tests.bot_harness import BotHarness, running_bot
+from tests.support.bot_harness import BotHarness, running_bot
 
 SECRET_RULE = "джерело-альфа"
 SECRET_CHANNEL = "closed_sources"

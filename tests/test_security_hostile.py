@@ -14,8 +14,8 @@ from bot.pipeline.ingest import Pipeline
 from bot.pipeline.model import ChannelInfo, IncomingMessage
 from storage import outbox, rules, subscribers
 from storage.database import Database
-from tests.bot_harness import BotHarness
-from tests.test_bot_alerts import balanced
+from tests.support.bot_harness import BotHarness
+from tests.support.html import balanced
 
 # A guard against a hang, not a speed check: the linear paths finish far sooner.
 HANG_GUARD_S = 120

@@ -14,9 +14,8 @@ from bot.service import Service
 from storage import digests, rules, subscribers
 from storage.database import Database
 from tests.faketg import FakeTelegram, push
-from tests.test_bot_service import sent_to
-from tests.test_service_lifecycle import BOT_TOKEN, fake_clients
-from tests.waiting import eventually
+from tests.support.service import BOT_TOKEN, fake_clients, sent_to
+from tests.support.waiting import eventually
 
 NEWS = ChannelInfo(1500000077, "Курские новости", "kursk_news")
 

@@ -25,17 +25,15 @@ from bot.telegram.clients import Clients
 from storage import outbox
 from storage.database import Database, open_database
 from storage.outbox import NewOutboxItem
-from tests.faketg import API_HASH, API_ID, FakeTelegram, make_client, push
-from tests.test_bot_service import sent_to, subscriber_of_all, watched_dprk_channel
-from tests.waiting import eventually
-
-BOT_TOKEN = "123456:AAE-secret-token-abcdefghijklmnopqrstuvwxyz"
-
-
-async def fake_clients(world: FakeTelegram) -> Clients:
-    user = await make_client(world)
-    bot = await make_client(world, bot=True, raise_last_call_error=True)
-    return Clients(user, bot)
+from tests.faketg import API_HASH, API_ID, FakeTelegram, push
+from tests.support.service import (
+    BOT_TOKEN,
+    fake_clients,
+    sent_to,
+    subscriber_of_all,
+    watched_dprk_channel,
+)
+from tests.support.waiting import eventually
 
 
 async def leaky_failure() -> None:

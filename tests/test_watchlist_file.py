@@ -11,7 +11,7 @@ from bot.watchlist import dump_watchlist, parse_watchlist
 from bot.watchlist.actions import apply_watchlist, current_watchlist
 from storage import audit, rules
 from storage.database import Database
-from tests.pipeline_exports import run_cli
+from tests.support.exports import run_cli
 
 GOOD = """
 [[channels]]

@@ -54,7 +54,7 @@ async def store(
     watched.high_water = max(watched.high_water, top)
     if ctx.metrics is not None and incoming:
         newest = max(m.date for m in incoming)
-        ctx.metrics.lag(label(watched.row), (ctx.clock() - newest).total_seconds())
+        ctx.metrics.lag(label(watched.row), (ctx.clock.now() - newest).total_seconds())
 
 
 def posts_of(
@@ -88,7 +88,7 @@ async def _backfill(ctx: ReaderContext, watched: Watched, channel: types.InputPe
             await store(ctx, watched, newest[start : start + history.CHUNK])
     else:
         top = await history.newest_id(ctx.client, channel)
-        moment = ctx.clock() - timedelta(hours=depth.hours or 0)
+        moment = ctx.clock.now() - timedelta(hours=depth.hours or 0)
         async for chunk in history.since(
             ctx.client, channel, moment, page_wait=ctx.options.page_wait
         ):

@@ -35,7 +35,7 @@ async def mark_ok(ctx: ReaderContext, watched: Watched) -> None:
 
 async def wait(ctx: ReaderContext, watched: Watched, seconds: int) -> None:
     """Park the channel until the time Telegram gave; the worker wakes for it then."""
-    until = ctx.clock() + timedelta(seconds=seconds)
+    until = ctx.clock.now() + timedelta(seconds=seconds)
     watched.trusted = False
     await set_state(
         ctx,

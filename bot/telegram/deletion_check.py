@@ -53,7 +53,7 @@ class DeletionCheck:
         """Check these channels if ``check_period`` has passed since the last check, or
         ``force`` (a catch-up just ran) — but never inside a FloodWait Telegram asked for."""
         ctx = self._ctx
-        now = ctx.clock()
+        now = ctx.clock.now()
         if self._quiet_until is not None and now < self._quiet_until:
             return
         if not force and self._next_at is not None and now < self._next_at:
@@ -69,7 +69,7 @@ class DeletionCheck:
             gone += self._found - before
         self._next_at = now + ctx.options.check_period
         if self._flooded_for:
-            self._quiet_until = ctx.clock() + timedelta(seconds=self._flooded_for)
+            self._quiet_until = ctx.clock.now() + timedelta(seconds=self._flooded_for)
         level = logging.INFO if gone else logging.DEBUG
         log.log(
             level,
@@ -80,7 +80,7 @@ class DeletionCheck:
     async def _check(self, watched: Watched) -> None:
         ctx = self._ctx
         ids = await deletions.to_check(
-            ctx.db, watched.row.id, ctx.clock() - ctx.options.check_window
+            ctx.db, watched.row.id, ctx.clock.now() - ctx.options.check_window
         )
         for start in range(0, len(ids), IDS_PER_REQUEST):
             if self._asked:  # paced across channels too: a check is one stream of requests
@@ -114,7 +114,7 @@ class DeletionCheck:
         gone = [i for i in asked if i not in present]
         info = channel_info_of(watched.row)
         self._found += await ctx.deletions.record(
-            ctx.db, info, watched.row.id, gone, via="check", at=ctx.clock()
+            ctx.db, info, watched.row.id, gone, via="check", at=ctx.clock.now()
         )
         reach = [(m.id, Engagement(m.views, m.forwards, reaction_count(m))) for m in found]
         async with ctx.db.transaction():

@@ -22,7 +22,7 @@ import logging
 from datetime import timedelta
 from typing import Protocol
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, sleep_unless
 from bot.logs import fields
 from bot.ops import heartbeat
 from bot.ops.metrics import Metrics
@@ -216,11 +216,7 @@ class Deliverer:
     async def _pause(self, seconds: float) -> None:
         """Sleep, unless told to stop first: a FloodWait may be hours, a stop must be prompt
         (the row is already rescheduled for when Telegram allows it)."""
-        sleep = asyncio.ensure_future(self.clock.sleep(seconds))
-        stopped = asyncio.ensure_future(self._stopped.wait())
-        await asyncio.wait({sleep, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (sleep, stopped):
-            task.cancel()
+        await sleep_unless(self.clock, seconds, self._stopped)
 
     async def _give_up_chat(self, row: OutboxItem, reason: str) -> None:
         log.warning("chat gone", extra=fields(chat=row.chat_id, why=reason))

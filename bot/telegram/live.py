@@ -61,7 +61,7 @@ async def _apply(ctx: ReaderContext, watched: Watched, updates: list[Any]) -> No
     if deleted:
         info = channel_info_of(watched.row)
         await ctx.deletions.record(
-            ctx.db, info, watched.row.id, deleted, via="live", at=ctx.clock()
+            ctx.db, info, watched.row.id, deleted, via="live", at=ctx.clock.now()
         )
     if any(isinstance(u, types.UpdateChannelTooLong) for u in updates):
         watched.trusted = False
@@ -78,7 +78,7 @@ async def _apply(ctx: ReaderContext, watched: Watched, updates: list[Any]) -> No
     if incoming:
         async with ctx.db.transaction():
             await ctx.sink.ingest(incoming)
-    if not watched.trusted and still_waiting(watched.row, ctx.clock()):
+    if not watched.trusted and still_waiting(watched.row, ctx.clock.now()):
         return  # the catch-up after the FloodWait reads these from history
     if not watched.trusted or (fresh and fresh[0].id > watched.high_water + 1):
         await catch_up(ctx, watched)  # a gap: history has these and whatever was missed

@@ -18,24 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from telethon import TelegramClient, events
 
+from bot.clock import Clock, SystemClock
 from bot.logs import fields
 from bot.ops.metrics import Metrics
 from bot.pipeline.deletions import DeletionLog
 from bot.telegram.guard import Offline
 from bot.telegram.live import LIVE_UPDATES, apply_live, channel_of
-from bot.telegram.reader_context import (
-    Ingest,
-    ReaderContext,
-    ReaderOptions,
-    Sleep,
-    interruptible_sleep,
-)
+from bot.telegram.reader_context import Ingest, ReaderContext, ReaderOptions
 from bot.telegram.reconnect import watch_connection
 from bot.telegram.sync import Syncer
 from bot.telegram.watched import WatchedChannels
@@ -47,10 +40,6 @@ __all__ = ["Ingest", "Reader", "ReaderOptions"]
 log = logging.getLogger(__name__)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Reader:
     def __init__(
         self,
@@ -59,8 +48,7 @@ class Reader:
         sink: Ingest,
         options: ReaderOptions | None = None,
         *,
-        clock: Callable[[], datetime] = _utcnow,
-        sleep: Sleep | None = None,
+        clock: Clock | None = None,
         metrics: Metrics | None = None,
         deletions: DeletionLog | None = None,
     ) -> None:
@@ -70,8 +58,7 @@ class Reader:
             db=db,
             sink=sink,
             options=options or ReaderOptions(),
-            clock=clock,
-            sleep=sleep or interruptible_sleep(stopping),
+            clock=clock or SystemClock(),
             metrics=metrics,
             stopping=stopping,
             watched=WatchedChannels(),
@@ -127,7 +114,7 @@ class Reader:
 
     async def _on_update(self, update: Any) -> None:
         if self._ctx.metrics is not None:
-            self._ctx.metrics.update_seen(self._ctx.clock())
+            self._ctx.metrics.update_seen(self._ctx.clock.now())
         if self._ctx.watched.find(channel_of(update)) is not None:
             self._work.push(Live(update))
 

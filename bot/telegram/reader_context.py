@@ -8,14 +8,14 @@ on its own and what it depends on is visible in one place.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from telethon import TelegramClient
 
+from bot.clock import Clock, sleep_unless
 from bot.config import Backfill
 from bot.ops.metrics import Metrics
 from bot.pipeline.deletions import DeletionLog
@@ -28,9 +28,6 @@ class Ingest(Protocol):
     """What the reader feeds: ``bot.pipeline``'s ``Pipeline`` or a test recorder."""
 
     async def ingest(self, batch: Sequence[IncomingMessage]) -> object: ...
-
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -54,19 +51,12 @@ class ReaderContext:
     db: Database
     sink: Ingest
     options: ReaderOptions
-    clock: Callable[[], datetime]
-    sleep: Sleep
+    clock: Clock
     metrics: Metrics | None
     stopping: asyncio.Event
     watched: WatchedChannels
     deletions: DeletionLog
 
-
-def interruptible_sleep(stopping: asyncio.Event) -> Sleep:
-    """A sleep that ends early on stop, so a long FloodWait or reconnect delay never holds it."""
-
-    async def sleep(seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), seconds)
-
-    return sleep
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on the clock; a stop ends it, so a long FloodWait never holds the reader."""
+        await sleep_unless(self.clock, seconds, self.stopping)

@@ -47,7 +47,7 @@ class Syncer:
             ends.append(self._resolve_paused_until)
         if not ends:
             return self._next_sweep
-        delay = (min(ends) - self._ctx.clock()).total_seconds()
+        delay = (min(ends) - self._ctx.clock.now()).total_seconds()
         return min(self._next_sweep, asyncio.get_running_loop().time() + max(0.0, delay))
 
     async def run(self) -> None:
@@ -61,9 +61,9 @@ class Syncer:
         ctx = self._ctx
         await ctx.watched.reload(ctx.db, ctx.metrics)
         for watched in list(ctx.watched):
-            if needs_resolution(watched.row, ctx.clock()):
+            if needs_resolution(watched.row, ctx.clock.now()):
                 await guarded(ctx, watched, self._resolve)
-        ready = [w for w in ctx.watched if readable(w.row, ctx.clock())]
+        ready = [w for w in ctx.watched if readable(w.row, ctx.clock.now())]
         tops = await self._tops(ready)
         marks = [w.high_water for w in ready]
         catching_up = any(not w.trusted for w in ready)
@@ -81,9 +81,9 @@ class Syncer:
         _summary(ctx, sum(w.high_water > mark for w, mark in zip(ready, marks, strict=True)))
         # After a catch-up (start, reconnect) deletions made meanwhile are looked for at once.
         await self._deletion_check.run([w for w in ready if w.trusted], force=catching_up)
-        await service_state.put(ctx.db, "reader_heartbeat", ctx.clock().isoformat())
+        await service_state.put(ctx.db, "reader_heartbeat", ctx.clock.now().isoformat())
         if ctx.metrics is not None:
-            ctx.metrics.update_seen(ctx.clock())
+            ctx.metrics.update_seen(ctx.clock.now())
 
     async def _tops(self, ready: list[Watched]) -> dict[int, int] | None:
         """Newest ids by channel, or None when the batched check failed (read each instead)."""
@@ -114,7 +114,7 @@ class Syncer:
     async def _resolve(self, watched: Watched) -> None:
         """Resolve and join; a long FloodWait on resolving pauses every resolution, not one."""
         ctx = self._ctx
-        if self._resolve_paused_until and self._resolve_paused_until > ctx.clock():
+        if self._resolve_paused_until and self._resolve_paused_until > ctx.clock.now():
             return
         row = watched.row
         try:
@@ -125,7 +125,7 @@ class Syncer:
             resolved = await resolve_and_join(ctx.client, ref)
         except errors.FloodWaitError as error:
             if error.seconds > ctx.options.short_flood:
-                self._resolve_paused_until = ctx.clock() + timedelta(seconds=error.seconds)
+                self._resolve_paused_until = ctx.clock.now() + timedelta(seconds=error.seconds)
             raise
         existing = await channels.find(ctx.db, telegram_id=resolved.telegram_id)
         if existing is not None and existing.id != row.id:

@@ -13,7 +13,7 @@ from telethon.sessions.abstract import Session
 from tests.faketg.sender import FakeSender
 from tests.faketg.wire import over_the_wire
 from tests.faketg.world import FakeTelegram
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 API_ID = 12345
 API_HASH = "0123456789abcdef0123456789abcdef"

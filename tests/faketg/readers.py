@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Generic, TypedDict, TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
@@ -22,28 +21,9 @@ from storage.database import Database
 from tests.faketg.client import make_client
 from tests.faketg.recording import RecordingIngest
 from tests.faketg.world import FakeTelegram
+from tests.support.clock import FakeClock
 
 KYIV = ZoneInfo("Europe/Kyiv")
-
-
-@dataclass
-class Clock:
-    """Wall time for the reader; sleeps advance it instead of waiting (yielding once, so a
-    retry loop on this clock lets the rest of the test run)."""
-
-    now: datetime
-    slept: list[float] = field(default_factory=list)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += timedelta(seconds=seconds)
-        await asyncio.sleep(0)
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 S = TypeVar("S", bound=Ingest)
@@ -56,7 +36,7 @@ class Harness(Generic[S]):
     client: TelegramClient
     sink: S
     reader: Reader
-    clock: Clock
+    clock: FakeClock
 
     async def stop(self) -> None:
         await self.reader.stop()
@@ -106,7 +86,7 @@ async def start_reader_into(
     """The reader feeding ``sink`` (e.g. the real ``Pipeline``), on a clock the test controls."""
     for ref in refs:
         await channels.watch(db, parse_channel_ref(ref).canonical)
-    clock = Clock(world.now)
+    clock = FakeClock(world.now)
     client = await make_client(world)
     options = ReaderOptions(
         backfill=knobs.get("backfill") or Backfill(messages=200),
@@ -122,7 +102,6 @@ async def start_reader_into(
         sink,
         options,
         clock=clock,
-        sleep=clock.sleep,
         metrics=knobs.get("metrics"),
         deletions=knobs.get("deletions"),
     )

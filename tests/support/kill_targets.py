@@ -1,7 +1,7 @@
 """Processes for the SIGKILL tests: each opens a database the test prepared, does the real
 work of the service until a pause point, writes a marker file and waits there to be killed.
 
-Run from the repository root as ``python -m tests.kill_targets digest|ingest ...``. Pause
+Run from the repository root as ``python -m tests.support.kill_targets digest|ingest ...``. Pause
 points sit on either side of a commit, so the test can check that a kill leaves all of the
 interrupted step or none of it:
 
@@ -201,7 +201,7 @@ async def deletion(db_path: Path, pause: Pause, marker: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.kill_targets")
+    parser = argparse.ArgumentParser(prog="python -m tests.support.kill_targets")
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--marker", type=Path, required=True)
     parser.add_argument("--pause", choices=PAUSES, required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.pipeline.model import ChannelInfo, NewHit, Priority
+from storage.database import Database
 
 KURSK_NEWS = ChannelInfo(1500000001, "Курские новости", "kursk_news")
 PRIVATE = ChannelInfo(1500000002, "Прикордонний вісник", None)
@@ -25,3 +26,12 @@ def new_hit(
 ) -> NewHit:
     words = tuple(text[s:e] for s, e in spans)
     return NewHit(hit_id, rule, priority, channel, message_id, date, text, spans, words, after_edit)
+
+
+async def hit_rows(db: Database) -> list[tuple[int, str, int]]:
+    rows = await db.fetchall(
+        "SELECT m.message_id, r.name, h.after_edit FROM hits h"
+        " JOIN messages m ON m.id = h.message_pk JOIN rules r ON r.id = h.rule_id"
+        " ORDER BY m.message_id, r.name"
+    )
+    return [(r[0], r[1], r[2]) for r in rows]

@@ -1,4 +1,4 @@
-"""Test doubles shared by the bot tests: a clock that never really waits."""
+"""The one fake clock of the tests: it implements ``bot.clock.Clock`` and never really waits."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from tests.faketg import START
 
 
 class FakeClock:
-    """``sleep`` advances time at once and records how long was asked."""
+    """``sleep`` advances time at once and records how long was asked (yielding once, so a
+    retry loop on this clock lets the rest of the test run)."""
 
     def __init__(self, start: datetime = START) -> None:
         self.start = start
@@ -24,6 +25,10 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.elapsed += seconds
+
+    def set(self, moment: datetime) -> None:
+        """Jump to ``moment`` (a fake Telegram's time, say)."""
+        self.elapsed = (moment - self.start).total_seconds()
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)

@@ -16,8 +16,8 @@ from bot.botcmd.assemble import make_dispatcher
 from bot.config import Settings
 from bot.telegram.bot import BotFrontend, TelethonPlatform
 from storage.database import Database
-from tests.bot_fakes import FakeClock
 from tests.faketg import FakeTelegram, make_client, push
+from tests.support.clock import FakeClock
 
 OPERATOR_ID = 4242
 
