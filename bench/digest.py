@@ -36,7 +36,7 @@ from bot.digest import (
     render_json,
     render_text,
 )
-from bot.digest.service import digest_for
+from bot.digest.gather import digest_for
 from storage import channels, digests, hits, messages, rules
 from storage.database import open_database
 from storage.digests import DigestRow

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from bench.report import emit
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
 from bot.pipeline.replay import replay_export
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from storage import digests, hits, rules
 from storage.database import Database, open_database
 

@@ -2,7 +2,7 @@
 access``, each written to the audit log in the same transaction as the change.
 
 A positive id is a user; a negative marked id (``-100…``) is a group, whose members may then
-use the bot inside it (see ``bot/botcmd/access.py``).
+use the bot inside it (see ``bot/chat/gate.py``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Settings from the environment and ``.env``, validated all at once.
 
-Only ``bot/cli.py`` calls ``load_settings``; everything else receives the frozen ``Settings``.
+Only ``bot/cli/main.py`` calls ``load_settings``; everything else receives the frozen ``Settings``.
 Telegram settings are checked only for commands that talk to Telegram, so a newcomer can run
 ``chanwatch demo`` with no account and a half-written ``.env``.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.durations import DurationError, parse_duration
 from bot.errors import ConfigError
+from bot.text.durations import DurationError, parse_duration
 
 LogFormat = Literal["text", "json"]
 Access = Literal["open", "allowlist"]

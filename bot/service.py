@@ -29,8 +29,8 @@ import logging
 from collections.abc import Awaitable
 from datetime import timedelta
 
-from bot.botcmd import BotContext
-from bot.botcmd.assemble import make_dispatcher
+from bot.chat import BotContext
+from bot.chat.assemble import make_dispatcher
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.digest.scheduler import DigestScheduler
@@ -43,9 +43,9 @@ from bot.ops.metrics import Metrics
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.deletions import DeletionLog
 from bot.pipeline.ingest import Pipeline
-from bot.telegram.bot import BotFrontend, TelethonPlatform
 from bot.telegram.clients import Clients, resolve_alert_chat
 from bot.telegram.deliverer import Deliverer
+from bot.telegram.frontend import BotFrontend, TelethonPlatform
 from bot.telegram.reader import Reader, ReaderOptions
 from bot.telegram.sender import TelethonSender
 from storage import subscribers

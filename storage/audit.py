@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.clock import from_ts, now_ts
 from storage.database import Database
 from storage.models import AuditEntry
+from storage.unixtime import from_ts, now_ts
 
 
 async def record(db: Database, actor: str, action: str, **detail: Any) -> None:

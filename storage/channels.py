@@ -6,10 +6,10 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from storage.clock import from_ts, now_ts, to_ts
 from storage.database import Database
 from storage.errors import NotFoundError
 from storage.models import Channel, ChannelState
+from storage.unixtime import from_ts, now_ts, to_ts
 
 _COLUMNS = (
     "c.id, c.telegram_id, c.ref, c.username, c.title, c.access_hash, c.watched, c.state, "

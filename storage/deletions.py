@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from storage.clock import from_ts, to_ts
 from storage.database import Database
 from storage.hits import Span, decode_matched
 from storage.models import Priority
+from storage.unixtime import from_ts, to_ts
 
 DeletedVia = Literal["live", "check"]
 

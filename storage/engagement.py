@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage.clock import now_ts
 from storage.database import Database
+from storage.unixtime import now_ts
 
 
 @dataclass(frozen=True, slots=True)

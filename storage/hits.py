@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.clock import from_ts, now_ts, to_ts
 from storage.database import Database
 from storage.messages import chunks
 from storage.models import POST_COLUMNS, ChannelPost, post_values
+from storage.unixtime import from_ts, now_ts, to_ts
 
 Span = tuple[int, int]
 

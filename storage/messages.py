@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storage.clock import from_ts, now_ts, to_ts
 from storage.database import Database
 from storage.engagement import Engagement, engagement_params
 from storage.models import POST_COLUMNS, ChannelPost, post_values
+from storage.unixtime import from_ts, now_ts, to_ts
 
 _SQLITE_MAX_PARAMS = 900
 # Rows per retention transaction: a few milliseconds of write lock each.

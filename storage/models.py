@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from storage.clock import from_ts
+from storage.unixtime import from_ts
 
 ChannelState = Literal["pending", "ok", "joining", "waiting", "failed"]
 Priority = Literal["instant", "digest"]

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from storage.clock import from_ts, now_ts, to_ts
 from storage.database import Database
+from storage.unixtime import from_ts, now_ts, to_ts
 
 OutboxKind = Literal["alert", "digest", "notice"]
 OutboxStatus = Literal["pending", "sending", "sent", "failed"]

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.clock import from_ts, now_ts
 from storage.database import Database
+from storage.unixtime import from_ts, now_ts
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from storage.clock import from_ts, now_ts
 from storage.database import Database
 from storage.errors import ConflictError, NotFoundError
 from storage.models import Priority, Rule
+from storage.unixtime import from_ts, now_ts
 
 _COLUMNS = (
     "r.id, r.name, r.query, r.priority, r.paused, r.updated_at, "

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.clock import from_ts, to_ts
 from storage.database import Database
+from storage.unixtime import from_ts, to_ts
 
 
 @dataclass(frozen=True, slots=True)

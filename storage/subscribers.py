@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from storage.clock import from_ts, now_ts, to_ts
 from storage.database import Database
+from storage.unixtime import from_ts, now_ts, to_ts
 
 ChatKind = Literal["user", "group", "channel"]
 

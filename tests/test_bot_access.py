@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from telethon import types
 from telethon.tl.functions.channels import GetParticipantRequest
 
-from bot.botcmd.dispatch import split_command
+from bot.chat.dispatch import split_command
 from storage import audit, rules, subscribers
 from storage.database import Database
 from tests.support.bot_harness import OPERATOR_ID, BotHarness, running_bot

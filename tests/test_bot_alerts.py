@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from bot.alerts import MESSAGE_LIMIT, render_alert
+from bot.text.alerts import MESSAGE_LIMIT, render_alert
 from tests.support.hits import PRIVATE, new_hit
 from tests.support.html import balanced
 

@@ -10,7 +10,7 @@ import pytest
 from telethon import types
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from storage import audit, channels, rules, subscribers
 from tests.faketg import push
 from tests.support.bot_harness import OPERATOR_ID, BotHarness

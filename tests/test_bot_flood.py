@@ -26,7 +26,7 @@ def _sleeps(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> list[float]:
         slept.append(seconds)
         forget_flood_waits(bot.client)
 
-    monkeypatch.setattr("bot.telegram.bot.asyncio", SimpleNamespace(sleep=sleep))
+    monkeypatch.setattr("bot.telegram.frontend.asyncio", SimpleNamespace(sleep=sleep))
     return slept
 
 

@@ -9,7 +9,7 @@ from telethon.tl.functions.messages import SendMessageRequest
 from telethon.tl.types import MessageEntityBold, MessageEntityCode
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from storage import audit, channels, outbox, rules, subscribers
 from storage.outbox import NewOutboxItem
 from tests.support.bot_harness import OPERATOR_ID, BotHarness, entity_texts

@@ -9,7 +9,7 @@ import pytest
 from telethon import types
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from storage import channels, deletions, subscribers
 from tests.support.bot_harness import BotHarness
 

@@ -8,7 +8,7 @@ import pytest
 from telethon import types
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from storage import channels, rules, subscribers
 from tests.support.bot_harness import BotHarness
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser, main
-from bot.commands import status
+from bot.cli import status
+from bot.cli.main import build_parser, main
 
 
 def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:

@@ -6,7 +6,7 @@ import asyncio
 import io
 from pathlib import Path
 
-from bot.cli import main
+from bot.cli.main import main
 from storage import audit, subscribers
 from storage.database import connect
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.commands import match
-from bot.commands.context import CommandContext
+from bot.cli import match
+from bot.cli.context import CommandContext
+from bot.cli.main import main
 from bot.errors import ChanwatchError, WatchlistError
 
 WATCHLIST = """

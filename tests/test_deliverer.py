@@ -14,7 +14,7 @@ from telethon import TelegramClient, errors, types
 from telethon.tl.functions.messages import SendMessageRequest
 
 from bot.ops.metrics import Metrics
-from bot.status import collect_status, render_html
+from bot.ops.status import collect_status, render_html
 from bot.telegram.deliverer import MAX_BACKOFF_S, Deliverer
 from bot.telegram.sender import TelethonSender
 from storage import outbox, subscribers

@@ -16,16 +16,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.digest.gather import MAX_PERIOD
 from bot.digest.schedule import fires_between, parse_schedule
 from bot.digest.scheduler import DigestScheduler, digest_period
-from bot.digest.service import MAX_PERIOD
 from bot.errors import ChanwatchError
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import IncomingMessage
+from bot.pipeline.values import IncomingMessage
 from storage import digests, messages, outbox, rules, subscribers
-from storage.clock import to_ts
 from storage.database import Database
 from storage.outbox import OutboxItem
+from storage.unixtime import to_ts
 from tests.support.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
 
 KYIV = ZoneInfo("Europe/Kyiv")

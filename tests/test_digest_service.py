@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.digest import DigestHit, Fingerprints, render_html
-from bot.digest.service import (
+from bot.digest.gather import (
     Coverage,
     DigestError,
     digest_for,

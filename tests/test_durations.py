@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.durations import DurationError, is_duration, parse_duration
+from bot.text.durations import DurationError, is_duration, parse_duration
 
 
 @pytest.mark.parametrize(

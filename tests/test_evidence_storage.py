@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from storage import channels, deletions, messages, post_versions, rules
 from storage.database import Database, bundled_migrations, connect, open_database
 from storage.maintenance import backup

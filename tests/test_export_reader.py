@@ -11,7 +11,7 @@ import pytest
 
 from bot.errors import ExportError
 from bot.export import ExportReader
-from bot.pipeline.model import IncomingMessage
+from bot.pipeline.values import IncomingMessage
 
 SVODKI = 1987654321
 VISNYK = 1876543210

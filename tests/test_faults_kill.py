@@ -30,12 +30,12 @@ from bot.clock import SystemClock
 from bot.digest.scheduler import DigestScheduler
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import IncomingMessage
+from bot.pipeline.values import IncomingMessage
 from bot.telegram.deliverer import Deliverer
 from bot.telegram.sender import TelethonSender
 from storage import digests, outbox, rules, subscribers
-from storage.clock import to_ts
 from storage.database import Database, connect
+from storage.unixtime import to_ts
 from tests.faketg import make_client, push
 from tests.faketg.readers import start_reader_into
 from tests.support.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day

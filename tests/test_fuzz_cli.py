@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cli import build_parser, main
+from bot.cli.main import build_parser, main
 
 COMMANDS = sorted(
     next(a for a in build_parser()._actions if a.dest == "command").choices  # type: ignore[arg-type]

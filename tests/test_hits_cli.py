@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.hits import parse_since
+from bot.cli.hits import parse_since
 from bot.errors import UsageError
 from tests.support.exports import apply_watchlist, chat, message, run_cli
 

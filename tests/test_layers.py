@@ -8,12 +8,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PURE = (
     "bot/matching",
-    "bot/pipeline/model.py",
+    "bot/pipeline/values.py",
     "bot/pipeline/route.py",
     "bot/digest/stories.py",
     "bot/digest/render.py",
     "bot/digest/schedule.py",
-    "bot/text",
+    "bot/text/__init__.py",
+    "bot/text/alerts.py",
+    "bot/text/changes.py",
+    "bot/text/links.py",
+    "bot/text/snippet.py",
 )
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from telethon import TelegramClient
 
-from bot.cli import main
-from bot.commands import login as login_command
-from bot.commands.context import CommandContext
+from bot.cli import login as login_command
+from bot.cli.context import CommandContext
+from bot.cli.main import main
 from bot.config import Settings
 from bot.telegram import session as session_module
 from tests.faketg import API_HASH, API_ID, FakeTelegram, attach

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from storage.database import connect
 from storage.errors import StorageError
 from storage.maintenance import backup, inspect

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.ops.doctor import Check, diagnose
 from bot.ops.files import check_private
 from storage.database import connect

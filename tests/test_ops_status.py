@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.ops import heartbeat
-from bot.status import HTML_LIMIT, collect_status, format_age, render_html, render_text
+from bot.ops.status import HTML_LIMIT, collect_status, format_age, render_html, render_text
 from storage import channels, rules
-from storage.clock import to_ts
 from storage.database import Database, connect
+from storage.unixtime import to_ts
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 KYIV = ZoneInfo("Europe/Kyiv")

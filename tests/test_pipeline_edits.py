@@ -13,7 +13,7 @@ import pytest
 
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage, NewHit
+from bot.pipeline.values import ChannelInfo, IncomingMessage, NewHit
 from storage import outbox, rules, subscribers
 from storage.database import Database
 from storage.outbox import OutboxItem

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage, NewHit, RetractedHit
+from bot.pipeline.values import ChannelInfo, IncomingMessage, NewHit, RetractedHit
 from storage import channels, hits, messages, rules
 from storage.database import Database
 from tests.support.hits import hit_rows

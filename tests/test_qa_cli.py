@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.sample import EXPORT_PATH, WATCHLIST_PATH
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from telethon import functions
 
 from bot.config import Backfill
-from bot.pipeline.model import IncomingMessage
+from bot.pipeline.values import IncomingMessage
 from storage import channels
 from storage.database import Database
 from tests.faketg import FakeTelegram, push

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pytest
 from telethon import errors, functions
 
-from bot.pipeline.model import IncomingMessage
+from bot.pipeline.values import IncomingMessage
 from bot.watchlist import actions
 from storage import channels
 from storage import state as service_state

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telethon.tl.functions.channels import JoinChannelRequest
 from telethon.tl.functions.messages import GetHistoryRequest
 
-from bot.alerts import channel_link
+from bot.text.alerts import channel_link
 from bot.watchlist import actions
 from storage import channels
 from storage.database import Database

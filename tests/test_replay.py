@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.replay import summary_lines
+from bot.cli.replay import summary_lines
 from bot.pipeline.replay import ReplaySummary
 from tests.support.exports import (
     WATCHLIST,

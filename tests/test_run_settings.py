@@ -28,9 +28,9 @@ from typing import Any
 import pytest
 from telethon import TelegramClient, types
 
-from bot.cli import build_parser, main
-from bot.commands.context import CommandContext
-from bot.commands.run import handle
+from bot.cli.context import CommandContext
+from bot.cli.main import build_parser, main
+from bot.cli.run import handle
 from storage import channels, messages, rules
 from storage.database import Database, open_database
 from tests.faketg import API_HASH, API_ID, FakeTelegram, attach, deliver

@@ -18,7 +18,7 @@ import pytest
 
 from bot.export import ExportReader
 from bot.matching import RuleSet
-from bot.pipeline.model import IncomingMessage
+from bot.pipeline.values import IncomingMessage
 from bot.sample import EXPORT_PATH, LEFT_CHANNEL, SAMPLE_CHANNELS, WATCHLIST_PATH
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_sample.py"

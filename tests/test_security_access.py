@@ -10,10 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.botcmd.commands import build_commands
-from bot.botcmd.search import Search
+from bot.chat.commands import build_commands
+from bot.chat.search import Search
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from storage import audit, channels, rules, subscribers
 from storage.database import Database
 from tests.support.bot_harness import BotHarness, running_bot

@@ -8,10 +8,10 @@ import asyncio
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.alerts import MESSAGE_LIMIT
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
+from bot.text.alerts import MESSAGE_LIMIT
 from storage import outbox, rules, subscribers
 from storage.database import Database
 from tests.support.bot_harness import BotHarness

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from bot.service import Service
 from storage import digests, rules, subscribers
 from storage.database import Database

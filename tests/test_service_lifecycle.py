@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from telethon.tl.functions.messages import SendMessageRequest
 
-from bot.commands import run as run_command
-from bot.commands.context import CommandContext
+from bot.cli import run as run_command
+from bot.cli.context import CommandContext
 from bot.config import Settings
 from bot.errors import ChanwatchError
 from bot.ops import heartbeat

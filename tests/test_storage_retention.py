@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from storage import channels, hits, messages, rules
 from storage.database import Database
 from storage.messages import MessageRecord

@@ -2,13 +2,13 @@
 
 ``build_digest(hits, period, tz)`` -> ``Digest``; ``render_html`` / ``render_text`` /
 ``render_json`` present it; ``parse_schedule`` / ``make_trigger`` / ``previous_fire`` time it.
-The async adapters are imported from their modules: ``bot.digest.service`` (a digest from the
+The async adapters are imported from their modules: ``bot.digest.gather`` (a digest from the
 database, for the CLI, ``/digest`` and the scheduler) and ``bot.digest.scheduler`` (the
 service's APScheduler jobs).
 """
 
 from bot.digest.build import build_digest
-from bot.digest.model import Digest, DigestHit, DigestOptions, Period, RuleDigest, Story
+from bot.digest.contents import Digest, DigestHit, DigestOptions, Period, RuleDigest, Story
 from bot.digest.render import digest_to_dict, render_html, render_json, render_text
 from bot.digest.schedule import (
     Schedule,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from bot.digest.model import Digest, DigestHit, DigestOptions, Period, RuleDigest
+from bot.digest.contents import Digest, DigestHit, DigestOptions, Period, RuleDigest
 from bot.digest.stories import Fingerprints, fold_stories
 
 

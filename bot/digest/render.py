@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.digest.model import Digest, DigestHit, RuleDigest, Story
+from bot.digest.contents import Digest, DigestHit, RuleDigest, Story
 from bot.text import make_snippet
 
 SPARK = "▁▂▃▄▅▆▇█"

@@ -30,19 +30,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digest.model import DigestOptions, Period
+from bot.digest.contents import DigestOptions, Period
+from bot.digest.gather import MAX_PERIOD, Coverage, digest_for_coverage
 from bot.digest.render import render_html
 from bot.digest.schedule import Schedule, ScheduleError, make_trigger, parse_schedule, previous_fire
-from bot.digest.service import MAX_PERIOD, Coverage, digest_for_coverage
 from bot.digest.stories import Fingerprints
 from bot.errors import ChanwatchError
 from bot.logs import fields
 from storage import digests, messages, outbox, subscribers
-from storage.clock import to_ts
 from storage.database import Database
 from storage.errors import StorageError
 from storage.outbox import NewOutboxItem
 from storage.subscribers import Subscriber
+from storage.unixtime import to_ts
 
 log = logging.getLogger(__name__)
 

@@ -52,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash, MinHashLSH
 
-from bot.digest.model import DigestHit, Story
+from bot.digest.contents import DigestHit, Story
 from bot.matching import normalize
 
 SHINGLE = 3

@@ -1,5 +1,5 @@
 """Telegram Desktop export reading, for replay and the bundled demo sample."""
 
-from bot.export.reader import ExportReader
+from bot.export.stream import ExportReader
 
 __all__ = ["ExportReader"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 
 READ_CHAT_KINDS = frozenset(
     {"public_channel", "private_channel", "public_supergroup", "private_supergroup"}

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.ops.metrics import Metrics
-from bot.pipeline.model import IncomingMessage, IngestResult
+from bot.pipeline.values import IncomingMessage, IngestResult
 
 
 class BatchIngest(Protocol):

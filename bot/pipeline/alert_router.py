@@ -21,10 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.alerts import AlertHit, render_alert
 from bot.pipeline.change_router import ChangeNotices
-from bot.pipeline.model import NewHit, RetractedHit
 from bot.pipeline.route import QuietHours, Recipient, alert_subject, route
+from bot.pipeline.values import NewHit, RetractedHit
+from bot.text.alerts import AlertHit, render_alert
 from storage import channels, outbox, subscribers
 from storage.database import Database
 from storage.subscribers import Subscriber

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.matching import normalize
-from bot.pipeline.model import ChannelInfo, NewHit, RetractedHit
 from bot.pipeline.route import Delivery, Recipient, alert_key, alert_subject, route
+from bot.pipeline.values import ChannelInfo, NewHit, RetractedHit
 from bot.text.changes import Deletion, EditedAway, render_deletion, render_edited_away
 from storage import channels, outbox, subscribers
 from storage.database import Database

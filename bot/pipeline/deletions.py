@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.pipeline.change_router import ChangeNotices
-from bot.pipeline.model import ChannelInfo
+from bot.pipeline.values import ChannelInfo
 from storage import deletions
 from storage.database import Database
 from storage.deletions import DeletedVia

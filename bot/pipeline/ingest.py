@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.matching import RuleMatch
-from bot.pipeline.model import ChannelInfo, IncomingMessage, IngestResult, NewHit, RetractedHit
 from bot.pipeline.rulebook import RuleBook
+from bot.pipeline.values import ChannelInfo, IncomingMessage, IngestResult, NewHit, RetractedHit
 from storage import channels, hits, messages, post_versions
 from storage.database import Database
 from storage.engagement import Engagement

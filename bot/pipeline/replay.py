@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.export import ExportReader
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.model import IncomingMessage, IngestResult
+from bot.pipeline.values import IncomingMessage, IngestResult
 from storage.database import Database
 
 DEFAULT_BATCH = 1000

@@ -14,7 +14,7 @@ from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.errors import ChanwatchError
-from bot.pipeline.model import ChannelInfo
+from bot.pipeline.values import ChannelInfo
 
 ALL = "all"
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.pipeline.model import Priority
+from bot.pipeline.values import Priority
 
 TAG_PREFIX = "tag:"
 

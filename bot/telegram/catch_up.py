@@ -14,7 +14,7 @@ from typing import Any
 
 from telethon import types
 
-from bot.pipeline.model import IncomingMessage
+from bot.pipeline.values import IncomingMessage
 from bot.telegram import history
 from bot.telegram.channel_status import caught_up, mark_ok
 from bot.telegram.convert import to_incoming

@@ -7,7 +7,7 @@ from typing import Any
 
 from telethon import types, utils
 
-from bot.pipeline.model import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 
 
 def to_incoming(

@@ -19,7 +19,7 @@ from bot.clock import Clock, sleep_unless
 from bot.config import Backfill
 from bot.ops.metrics import Metrics
 from bot.pipeline.deletions import DeletionLog
-from bot.pipeline.model import IncomingMessage
+from bot.pipeline.values import IncomingMessage
 from bot.telegram.watched import WatchedChannels
 from storage.database import Database
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from telethon import types
 
 from bot.ops.metrics import Metrics
-from bot.pipeline.model import ChannelInfo
+from bot.pipeline.values import ChannelInfo
 from bot.telegram import history
 from storage import channels
 from storage.database import Database

@@ -1,7 +1,7 @@
 """Notices about posts a subscriber was alerted to that changed since: deleted, or edited so
 the rule no longer matches (pure: Telegram HTML out).
 
-Like the alert (``bot/alerts.py``), every outside piece is escaped and the message is built
+Like the alert (``bot/text/alerts.py``), every outside piece is escaped and the message is built
 from bounded parts, so a hostile or huge post can neither break the markup nor pass the limit.
 A deletion quotes the post as it was, with the words the rules matched in bold; an edit names
 the words that went and quotes the post before and after.
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.alerts import MESSAGE_LIMIT, channel_link, channel_name, local_time, short_name
-from bot.durations import spell_elapsed
-from bot.pipeline.model import ChannelInfo
+from bot.pipeline.values import ChannelInfo
 from bot.text import make_snippet
+from bot.text.alerts import MESSAGE_LIMIT, channel_link, channel_name, local_time, short_name
+from bot.text.durations import spell_elapsed
 
 SNIPPET_WIDTH = 400
 _WORDS_SHOWN = 10

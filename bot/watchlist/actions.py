@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bot.telegram.refs import ChannelRefError, parse_channel_ref
 from bot.watchlist import validate
-from bot.watchlist.model import ChannelSpec, RuleSpec, Watchlist
+from bot.watchlist.entries import ChannelSpec, RuleSpec, Watchlist
 from bot.watchlist.plan import Plan, plan_changes
 from bot.watchlist.validate import InvalidField
 from storage import audit, channels, rules

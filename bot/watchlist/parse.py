@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from bot.errors import WatchlistError
 from bot.watchlist import validate
-from bot.watchlist.model import ChannelSpec, RuleSpec, Watchlist
+from bot.watchlist.entries import ChannelSpec, RuleSpec, Watchlist
 from bot.watchlist.validate import InvalidField
 
 T = TypeVar("T")

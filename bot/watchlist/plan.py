@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from bot.watchlist.model import ChannelSpec, RuleSpec, Watchlist
+from bot.watchlist.entries import ChannelSpec, RuleSpec, Watchlist
 
 
 @dataclass(frozen=True, slots=True)

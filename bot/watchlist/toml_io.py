@@ -6,7 +6,7 @@ from typing import Any
 
 import tomli_w
 
-from bot.watchlist.model import Watchlist
+from bot.watchlist.entries import Watchlist
 
 
 def dump_watchlist(watchlist: Watchlist) -> str:

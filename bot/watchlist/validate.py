@@ -12,8 +12,8 @@ from typing import cast
 
 from bot.errors import ChanwatchError, QueryError
 from bot.matching import parse_query
-from bot.pipeline.model import Priority
 from bot.pipeline.scopes import TAG_PREFIX
+from bot.pipeline.values import Priority
 from bot.telegram.refs import parse_channel_ref
 
 PRIORITIES = ("instant", "digest")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.pipeline.model import IncomingMessage
+from bot.pipeline.values import IncomingMessage
 
 
 class RecordingIngest:

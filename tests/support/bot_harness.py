@@ -11,10 +11,10 @@ from telethon import TelegramClient, types
 from telethon.tl.functions.messages import SendMessageRequest
 from telethon.tl.tlobject import TLObject
 
-from bot.botcmd import BotContext
-from bot.botcmd.assemble import make_dispatcher
+from bot.chat import BotContext
+from bot.chat.assemble import make_dispatcher
 from bot.config import Settings
-from bot.telegram.bot import BotFrontend, TelethonPlatform
+from bot.telegram.frontend import BotFrontend, TelethonPlatform
 from storage.database import Database
 from tests.faketg import FakeTelegram, make_client, push
 from tests.support.clock import FakeClock

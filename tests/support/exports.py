@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli import main
+from bot.cli.main import main
 
 START = int(datetime(2024, 10, 25, 4, 0, tzinfo=UTC).timestamp())
 CHANNEL_ID = 1987654321

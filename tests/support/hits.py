@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.pipeline.model import ChannelInfo, NewHit, Priority
+from bot.pipeline.values import ChannelInfo, NewHit, Priority
 from storage.database import Database
 
 KURSK_NEWS = ChannelInfo(1500000001, "Курские новости", "kursk_news")

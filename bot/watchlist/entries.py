@@ -1,0 +1,32 @@
+"""The watchlist as plain values, in canonical form, so two equal watchlists compare equal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.pipeline.values import Priority
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    """A watched channel: its canonical reference and sorted tags."""
+
+    ref: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A rule; ``scopes`` are canonical channel refs or ``tag:NAME``, sorted."""
+
+    name: str
+    query: str
+    priority: Priority = "digest"
+    scopes: tuple[str, ...] = ()
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    channels: tuple[ChannelSpec, ...] = ()
+    rules: tuple[RuleSpec, ...] = ()
