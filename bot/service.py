@@ -11,14 +11,19 @@ Without a bot, alerts go through the user session to ``ALERT_CHAT`` (subscribed 
 when it has no subscription yet) and commands are read from that chat, where the account
 owner counts as an operator.
 
-One ``Metrics`` object serves the whole process: the pipeline is wrapped in
+One ``Clock`` and one ``Metrics`` serve the whole process: every part gets the same clock
+(so a test moves the whole service's time at once); the pipeline is wrapped in
 ``MeteredIngest``, the reader reports its connection and lag, the deliverer counts its sends,
 and the health listener renders it.
 
-The digest scheduler starts after the reader (it sends digests missed while down at once)
-and stops first, so no digest is queued during the stop; it also runs retention pruning and
-the reader's catch-up sweeps. The bot asks it to rebuild its jobs after a chat changes its
-subscriptions or settings.
+What is wired to what: the reader feeds every post to the pipeline (``MeteredIngest``
+around ``Pipeline``); the pipeline's router (``OutboxRouter``) turns instant hits into outbox
+rows in the same transaction and wakes the deliverer, which sends them. The scheduler is the
+one timer of the service: digests (queued as outbox rows, waking the deliverer too), the
+settings reload, retention pruning, the reader's periodic sweep and the heartbeat. It starts
+after the reader (it sends digests missed while down at once) and stops first, so no digest
+is queued during the stop. The bot asks it to rebuild its jobs after a chat changes its
+subscriptions or settings, and asks the reader to sync after a watch-list change.
 """
 
 from __future__ import annotations
@@ -33,13 +38,14 @@ from bot.chat import BotContext
 from bot.chat.assemble import make_dispatcher
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.digest.scheduler import DigestScheduler
 from bot.errors import ChanwatchError
 from bot.logs import RedactingFilter, fields
 from bot.ops import heartbeat
 from bot.ops.health import HealthServer
 from bot.ops.metered import MeteredIngest
 from bot.ops.metrics import Metrics
+from bot.ops.retention import PRUNE_EVERY, prune
+from bot.ops.scheduler import Periodic, Scheduler
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.deletions import DeletionLog
 from bot.pipeline.ingest import Pipeline
@@ -56,6 +62,9 @@ from storage.subscribers import ChatKind
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 10.0
+# How often the reader asks Telegram which channels have anything above their mark: the
+# safety net for updates that never came (they do not say when they are lost).
+SWEEP_EVERY = timedelta(minutes=5)
 # Share of the grace the reader gets to commit its batch; the deliverer gets the rest.
 READER_SHARE = 0.5
 DELIVERER = "chanwatch-deliverer"
@@ -83,7 +92,7 @@ class Service:
         self.deliverer = Deliverer(
             db, TelethonSender(sender), clock=self.clock, metrics=self.metrics
         )
-        router = OutboxRouter(settings.zone, now=self.clock.now, queued=self.deliverer.notify)
+        router = OutboxRouter(settings.zone, clock=self.clock, wake_deliverer=self.deliverer.notify)
         self.pipeline = Pipeline(db, router=router)
         options = ReaderOptions(
             backfill=settings.backfill,
@@ -100,13 +109,21 @@ class Service:
             metrics=self.metrics,
             deletions=DeletionLog(router.changes),
         )
-        self.scheduler = DigestScheduler(
+        retention = timedelta(days=settings.retention_days)
+        self.scheduler = Scheduler(
             db,
             default_zone=settings.zone,
-            retention=timedelta(days=settings.retention_days),
-            sweep=self.reader.sync,
-            now=self.clock.now,
-            queued=self.deliverer.notify,
+            periodic=(
+                Periodic("prune", PRUNE_EVERY, lambda: prune(db, self.clock.now(), retention)),
+                Periodic("sweep", SWEEP_EVERY, self.reader.sync),
+                Periodic(
+                    "heartbeat",
+                    heartbeat.HEARTBEAT_INTERVAL,
+                    lambda: heartbeat.beat(db, self.clock.now()),
+                ),
+            ),
+            clock=self.clock,
+            wake_deliverer=self.deliverer.notify,
         )
         self.frontend: BotFrontend | None = None
         self.health: HealthServer | None = None
@@ -150,7 +167,12 @@ class Service:
         if port is None:
             return
         server = HealthServer(
-            self.db, self.metrics, self.metrics, port=port, host=self.settings.health_host
+            self.db,
+            self.metrics,
+            self.metrics,
+            port=port,
+            host=self.settings.health_host,
+            clock=self.clock,
         )
         try:
             await server.start()
@@ -161,20 +183,12 @@ class Service:
             ) from None
         self.health = server
 
-    async def _beat(self) -> None:
-        while True:
-            await heartbeat.beat(self.db, self.clock.now())
-            await asyncio.sleep(heartbeat.HEARTBEAT_INTERVAL.total_seconds())
-
     async def _start(self) -> set[asyncio.Task[None]]:
         await self._start_health()
         await self._install_bot()
         await self.reader.start()
         await self.scheduler.start()
-        return {
-            asyncio.create_task(self.deliverer.run(), name=DELIVERER),
-            asyncio.create_task(self._beat(), name="chanwatch-heartbeat"),
-        }
+        return {asyncio.create_task(self.deliverer.run(), name=DELIVERER)}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set, then shut down in order within ``stop_grace``."""

@@ -18,14 +18,16 @@ import pytest
 
 from bot.digest.gather import MAX_PERIOD
 from bot.digest.schedule import fires_between, parse_schedule
-from bot.digest.scheduler import DigestScheduler, digest_period
 from bot.errors import ChanwatchError
+from bot.ops.retention import PRUNE_EVERY, prune
+from bot.ops.scheduler import Periodic, Scheduler, digest_period
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.values import IncomingMessage
 from storage import digests, messages, outbox, rules, subscribers
 from storage.database import Database
 from storage.outbox import OutboxItem
 from storage.unixtime import to_ts
+from tests.support.clock import FakeClock
 from tests.support.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -34,16 +36,16 @@ MORNING = T0  # 08:00 Kyiv
 EVENING = T0 + timedelta(hours=12)  # 20:00 Kyiv
 TWICE_A_DAY = "daily 08:00,20:00"
 
-Factory = Callable[..., DigestScheduler]
+Factory = Callable[..., Scheduler]
 
 
 @pytest.fixture
 async def schedulers(db: Database) -> AsyncIterator[Factory]:
     """Build schedulers over the test database at a fixed ``now``; all stopped at the end."""
-    made: list[DigestScheduler] = []
+    made: list[Scheduler] = []
 
-    def make(now: datetime, **kw: object) -> DigestScheduler:
-        scheduler = DigestScheduler(db, default_zone=KYIV, now=lambda: now, **kw)  # type: ignore[arg-type]
+    def make(now: datetime, **kw: object) -> Scheduler:
+        scheduler = Scheduler(db, default_zone=KYIV, clock=FakeClock(now), **kw)  # type: ignore[arg-type]
         made.append(scheduler)
         return scheduler
 
@@ -176,7 +178,7 @@ async def test_empty_period_is_silent_unless_nothing_new_was_asked_for(
         await digests.mark_digest_sent(db, chat_id, EVENING)
     await subscribers.set_digest_empty(db, CHAT + 1, True)
     woken: list[int] = []
-    scheduler = schedulers(MORNING + timedelta(days=1), queued=lambda: woken.append(1))
+    scheduler = schedulers(MORNING + timedelta(days=1), wake_deliverer=lambda: woken.append(1))
     await scheduler.reload()
     silent = await scheduler.run_digest(CHAT)
     told = await scheduler.run_digest(CHAT + 1)
@@ -224,7 +226,14 @@ async def test_service_jobs_prune_and_sweep_and_survive_failures(
             raise ChanwatchError("reader offline")
 
     before = await messages.count(db)
-    scheduler = schedulers(T0 + timedelta(days=32), retention=timedelta(days=30), sweep=sweep)
+    now = T0 + timedelta(days=32)
+    scheduler = schedulers(
+        now,
+        periodic=(
+            Periodic("prune", PRUNE_EVERY, lambda: prune(db, now, timedelta(days=30))),
+            Periodic("sweep", timedelta(minutes=5), sweep),
+        ),
+    )
     await scheduler.start()
     ids = {job.id for job in scheduler.scheduler.get_jobs()}
     assert {"prune", "sweep", "settings"} <= ids

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SystemClock
-from bot.digest.scheduler import DigestScheduler
+from bot.ops.scheduler import Scheduler
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.values import IncomingMessage
@@ -38,6 +38,7 @@ from storage.database import Database, connect
 from storage.unixtime import to_ts
 from tests.faketg import make_client, push
 from tests.faketg.readers import start_reader_into
+from tests.support.clock import FakeClock
 from tests.support.digest_dataset import OSINT, SVODKI, T0, VISNYK, add_subscriber, store_day
 from tests.support.kill_targets import (
     BATCH_SIZE,
@@ -127,11 +128,11 @@ async def restart_scheduler(path: Path, now: datetime, *, first: Sequence[int] =
     at ``CAUGHT_UP_AT`` (how the reference reaches the state the kill left)."""
     async with connect(path) as db:
         if first:
-            earlier = DigestScheduler(db, default_zone=KYIV, now=lambda: CAUGHT_UP_AT)
+            earlier = Scheduler(db, default_zone=KYIV, clock=FakeClock(CAUGHT_UP_AT))
             await earlier.reload()
             for chat in first:
                 assert await earlier.run_digest(chat) is not None
-        scheduler = DigestScheduler(db, default_zone=KYIV, now=lambda: now)
+        scheduler = Scheduler(db, default_zone=KYIV, clock=FakeClock(now))
         await scheduler.start()
         await scheduler.stop()
 
@@ -157,7 +158,7 @@ async def test_a_digest_killed_mid_catch_up_is_queued_exactly_once_after_restart
     the same day (FIRE still the latest fire) or the next (NEXT_FIRE passed while down).
 
     Checked by breaking the product once (not committed): without ``async with
-    self.db.transaction():`` in ``DigestScheduler.run_digest`` both "uncommitted" cases fail
+    self.db.transaction():`` in ``Scheduler.run_digest`` both "uncommitted" cases fail
     at the kill (FIRE's parts queued, ``last_digest_at`` unmoved), and the next-day one fails
     again after the restart (its digest repeats every hit of FIRE's); with
     ``mark_digest_sent`` moved after the ``queued`` wake-up all four fail. A same-day restart

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.ops.health import MAX_HEAD_BYTES, HealthServer
 from bot.ops.metrics import CONTENT_TYPE, Metrics
 from storage.database import Database
+from tests.support.clock import FakeClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -47,7 +48,7 @@ def metrics() -> Metrics:
 
 @pytest.fixture
 async def server(db: Database, metrics: Metrics) -> AsyncIterator[HealthServer]:
-    async with HealthServer(db, metrics, metrics, port=0, clock=lambda: NOW) as running:
+    async with HealthServer(db, metrics, metrics, port=0, clock=FakeClock(NOW)) as running:
         yield running
 
 
@@ -104,10 +105,10 @@ async def test_unwritable_database_is_503(server: HealthServer, db: Database) ->
 
 async def test_stale_updates_are_unhealthy_only_when_asked(db: Database, metrics: Metrics) -> None:
     metrics.update_seen(NOW - timedelta(hours=2))
-    async with HealthServer(db, metrics, metrics, port=0, clock=lambda: NOW) as lenient:
+    async with HealthServer(db, metrics, metrics, port=0, clock=FakeClock(NOW)) as lenient:
         assert (await get(lenient.port, "/healthz"))[0] == 200
     strict = HealthServer(
-        db, metrics, metrics, port=0, clock=lambda: NOW, stale_after=timedelta(hours=1)
+        db, metrics, metrics, port=0, clock=FakeClock(NOW), stale_after=timedelta(hours=1)
     )
     async with strict:
         status, _, body = await get(strict.port, "/healthz")

@@ -9,6 +9,7 @@ from bot.pipeline.alert_router import OutboxRouter
 from storage import channels, outbox, subscribers
 from storage.database import Database
 from storage.outbox import NewOutboxItem
+from tests.support.clock import FakeClock
 from tests.support.hits import KURSK_NEWS, new_hit
 
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)
@@ -81,7 +82,7 @@ async def test_router_writes_one_row_per_subscribed_chat_and_hit(db: Database) -
     assert known is not None
     await channels.set_tags(db, known.id, ["mil"])
 
-    router = OutboxRouter(ZoneInfo("UTC"), now=lambda: NOW)
+    router = OutboxRouter(ZoneInfo("UTC"), clock=FakeClock(NOW))
     async with db.transaction():
         await router.enqueue(db, [new_hit(1), new_hit(2, priority="digest")])
         await router.enqueue(db, [new_hit(1)])  # ingest retried: nothing doubles

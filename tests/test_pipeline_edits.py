@@ -17,6 +17,7 @@ from bot.pipeline.values import ChannelInfo, IncomingMessage, NewHit
 from storage import outbox, rules, subscribers
 from storage.database import Database
 from storage.outbox import OutboxItem
+from tests.support.clock import FakeClock
 
 T0 = datetime(2024, 11, 5, 9, 30, tzinfo=UTC)
 SVODKI = ChannelInfo(1987654321, "Сводки Приграничья", "svodki_prigran")
@@ -45,7 +46,7 @@ async def pipeline(db: Database) -> Pipeline:
     await rules.add(db, "kursk", "Курск OR Курщина OR Kursk", priority="instant")
     await subscribers.ensure(db, ANALYST, kind="user", title="Олена")
     await subscribers.subscribe(db, ANALYST, "all")
-    return Pipeline(db, router=OutboxRouter(ZoneInfo("Europe/Kyiv"), now=lambda: T0))
+    return Pipeline(db, router=OutboxRouter(ZoneInfo("Europe/Kyiv"), clock=FakeClock(T0)))
 
 
 async def alerts(db: Database) -> list[OutboxItem]:
@@ -187,7 +188,7 @@ async def test_the_router_rewords_each_chats_waiting_alert_in_that_chats_zone(
     await subscribers.set_quiet_hours(db, 777, "00:00", "08:00")  # 04:30 in New York: held
     await pipeline.ingest([post(SVODKI, 1, MATCHES)])
     await subscribers.deactivate(db, 777, "blocked the bot")  # its waiting alert still exists
-    router = OutboxRouter(ZoneInfo("Europe/Kyiv"), now=lambda: T0)
+    router = OutboxRouter(ZoneInfo("Europe/Kyiv"), clock=FakeClock(T0))
     async with db.transaction():
         await router.revise(db, [kept_hit(KEPT, "Курске")])
     kyiv, new_york = await alerts(db)

@@ -3,7 +3,7 @@
 ``build_digest(hits, period, tz)`` -> ``Digest``; ``render_html`` / ``render_text`` /
 ``render_json`` present it; ``parse_schedule`` / ``make_trigger`` / ``previous_fire`` time it.
 The async adapters are imported from their modules: ``bot.digest.gather`` (a digest from the
-database, for the CLI, ``/digest`` and the scheduler) and ``bot.digest.scheduler`` (the
+database, for the CLI, ``/digest`` and the scheduler) and ``bot.ops.scheduler`` (the
 service's APScheduler jobs).
 """
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.clock import Clock, SystemClock
 from bot.ops.metrics import CONTENT_TYPE, Metrics
 from storage import state, stats
 from storage.database import Database
@@ -183,7 +183,7 @@ class HealthServer:
         port: int,
         host: str = "127.0.0.1",
         stale_after: timedelta | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock | None = None,
         probe_timeout: float = PROBE_TIMEOUT_S,
     ) -> None:
         self.db = db
@@ -192,7 +192,7 @@ class HealthServer:
         self.host = host
         self.stale_after = stale_after
         self._requested_port = port
-        self._clock = clock
+        self._clock = clock or SystemClock()
         self._probe = _WriteProbe(db, probe_timeout)
         self._server: asyncio.Server | None = None
 
@@ -259,7 +259,7 @@ class HealthServer:
 
     async def _healthz(self) -> _Response:
         health = await assess(
-            self.db, self._probe, self.source, now=self._clock(), stale_after=self.stale_after
+            self.db, self._probe, self.source, now=self._clock.now(), stale_after=self.stale_after
         )
         return _Response(200 if health.healthy else 503, "application/json", health.to_json())
 

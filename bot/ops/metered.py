@@ -1,23 +1,17 @@
 """Counting what the pipeline did without the pipeline knowing about metrics.
 
 ``chanwatch run`` hands the reader ``MeteredIngest(pipeline, metrics)`` instead of the
-pipeline itself; the reader's ``Ingest`` protocol is all it needs to satisfy.
+pipeline itself; the pipeline's ``Ingest`` protocol is all it needs to satisfy.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol
 
 from bot.ops.metrics import Metrics
+from bot.pipeline.ingest import Pipeline
 from bot.pipeline.values import IncomingMessage, IngestResult
-
-
-class BatchIngest(Protocol):
-    async def ingest(
-        self, batch: Sequence[IncomingMessage], *, advance_high_water: bool = False
-    ) -> IngestResult: ...
 
 
 class MeteredIngest:
@@ -27,7 +21,7 @@ class MeteredIngest:
     counters run slightly ahead of the database, which is acceptable for rates and alerts.
     """
 
-    def __init__(self, inner: BatchIngest, metrics: Metrics) -> None:
+    def __init__(self, inner: Pipeline, metrics: Metrics) -> None:
         self.inner = inner
         self.metrics = metrics
 

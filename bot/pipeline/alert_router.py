@@ -18,13 +18,13 @@ chats they went to hear that the post was edited away (``change_router``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, SystemClock
 from bot.pipeline.change_router import ChangeNotices
 from bot.pipeline.route import QuietHours, Recipient, alert_subject, route
 from bot.pipeline.values import NewHit, RetractedHit
-from bot.text.alerts import AlertHit, render_alert
+from bot.text.alerts import render_alert
 from storage import channels, outbox, subscribers
 from storage.database import Database
 from storage.subscribers import Subscriber
@@ -55,24 +55,25 @@ class OutboxRouter:
         self,
         default_zone: ZoneInfo,
         *,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        queued: Callable[[], None] = lambda: None,
+        clock: Clock | None = None,
+        wake_deliverer: Callable[[], None] = lambda: None,
     ) -> None:
         self.default_zone = default_zone
-        self.now = now
-        self.queued = queued  # wakes the deliverer
-        self.changes = ChangeNotices(lambda s: recipient(s, default_zone), now=now, queued=queued)
+        self.clock = clock or SystemClock()
+        self.wake_deliverer = wake_deliverer  # rows were queued: the deliverer stops idling
+        self.changes = ChangeNotices(
+            lambda s: recipient(s, default_zone), clock=self.clock, wake_deliverer=wake_deliverer
+        )
 
     async def enqueue(self, db: Database, hits: Sequence[NewHit]) -> None:
-        instant = [h for h in hits if h.priority == "instant"]
-        if not instant:
+        if not hits:
             return
         recipients = [
             recipient(s, self.default_zone)
             for s in await subscribers.list_subscribers(db, active_only=True)
         ]
         tags: dict[int, frozenset[str]] = {}
-        for telegram_id in {h.channel.telegram_id for h in instant}:
+        for telegram_id in {h.channel.telegram_id for h in hits}:
             known = await channels.find(db, telegram_id=telegram_id)
             tags[telegram_id] = frozenset(known.tags) if known else frozenset()
         items = [
@@ -83,17 +84,17 @@ class OutboxRouter:
                 body=render_alert(d.hit, d.zone),
                 not_before=d.not_before,
             )
-            for d in route(instant, recipients, tags, self.now())
+            for d in route(hits, recipients, tags, self.clock.now())
         ]
         if await outbox.enqueue(db, items):
-            self.queued()
+            self.wake_deliverer()
 
     async def withdraw(self, db: Database, retracted: Sequence[RetractedHit]) -> None:
         subjects = [alert_subject(h.channel.telegram_id, h.message_id, h.rule) for h in retracted]
         await outbox.withdraw_pending(db, "alert", subjects)
         await self.changes.edited(db, retracted)  # the chats that may have read the alert
 
-    async def revise(self, db: Database, kept: Sequence[AlertHit]) -> None:
+    async def revise(self, db: Database, kept: Sequence[NewHit]) -> None:
         """Re-render the waiting alerts of hits an edit kept, with the post's current text.
 
         Each chat's alert is rendered in that chat's zone, as when it was queued; a chat gone
@@ -112,6 +113,6 @@ class OutboxRouter:
 
 
 def _renderer(
-    hit: AlertHit, zones: Mapping[int, ZoneInfo], default_zone: ZoneInfo
+    hit: NewHit, zones: Mapping[int, ZoneInfo], default_zone: ZoneInfo
 ) -> Callable[[int], str]:
     return lambda chat_id: render_alert(hit, zones.get(chat_id, default_zone))

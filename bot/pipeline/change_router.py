@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
+from bot.clock import Clock
 from bot.matching import normalize
 from bot.pipeline.route import Delivery, Recipient, alert_key, alert_subject, route
 from bot.pipeline.values import ChannelInfo, NewHit, RetractedHit
@@ -34,12 +34,12 @@ class ChangeNotices:
         self,
         recipient_of: Callable[[Subscriber], Recipient],
         *,
-        now: Callable[[], datetime],
-        queued: Callable[[], None],
+        clock: Clock,
+        wake_deliverer: Callable[[], None],
     ) -> None:
         self.recipient_of = recipient_of
-        self.now = now
-        self.queued = queued
+        self.clock = clock
+        self.wake_deliverer = wake_deliverer
 
     async def deleted(
         self, db: Database, channel: ChannelInfo, posts: Sequence[DeletedPost]
@@ -47,7 +47,7 @@ class ChangeNotices:
         """One notice per chat and deleted post, naming every rule it was alerted for."""
         changed = [_deleted_hit(channel, p, h) for p in posts for h in p.hits]
         by_post = {p.message_id: p for p in posts}
-        grouped: dict[tuple[int, int], list[Delivery[NewHit]]] = defaultdict(list)
+        grouped: dict[tuple[int, int], list[Delivery]] = defaultdict(list)
         for d in await self._deliveries(db, changed):
             grouped[(d.chat_id, d.hit.message_id)].append(d)
         items = []
@@ -100,7 +100,7 @@ class ChangeNotices:
             )
         await self._queue(db, items)
 
-    async def _deliveries(self, db: Database, changed: Sequence[NewHit]) -> list[Delivery[NewHit]]:
+    async def _deliveries(self, db: Database, changed: Sequence[NewHit]) -> list[Delivery]:
         """Routed like the alert, kept only where that chat's alert row exists."""
         if not changed:
             return []
@@ -113,14 +113,14 @@ class ChangeNotices:
         for telegram_id in {c.channel.telegram_id for c in changed}:
             known = await channels.find(db, telegram_id=telegram_id)
             tags[telegram_id] = frozenset(known.tags) if known else frozenset()
-        routed = route(changed, recipients, tags, self.now())
+        routed = route(changed, recipients, tags, self.clock.now())
         keys = [alert_key(d.chat_id, _subject(d.hit)) for d in routed]
         alerted = await outbox.existing(db, keys)
         return [d for d, key in zip(routed, keys, strict=True) if key in alerted]
 
     async def _queue(self, db: Database, items: Sequence[outbox.NewOutboxItem]) -> None:
         if items and await outbox.enqueue(db, items):
-            self.queued()
+            self.wake_deliverer()
 
 
 def _subject(hit: NewHit) -> str:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.matching import RuleMatch
+from bot.pipeline.route import alerting
 from bot.pipeline.rulebook import RuleBook
 from bot.pipeline.values import ChannelInfo, IncomingMessage, IngestResult, NewHit, RetractedHit
 from storage import channels, hits, messages, post_versions
@@ -38,9 +39,17 @@ from storage.hits import HitRecord, StoredHit
 from storage.messages import MessageRecord, StoredMessage
 
 
+class Ingest(Protocol):
+    """What takes batches of messages: ``Pipeline``, ``MeteredIngest`` around it, or a test's
+    recorder. The reader and the export replay feed one."""
+
+    async def ingest(self, batch: Sequence[IncomingMessage]) -> object: ...
+
+
 class AlertRouter(Protocol):
     """Turns new instant hits into outbox rows, takes back the waiting alerts of hits an edit
-    retracted and re-words those of hits an edit kept, inside the caller's transaction."""
+    retracted and re-words those of hits an edit kept, inside the caller's transaction. It is
+    handed only hits that alert (``route.alerting``)."""
 
     async def enqueue(self, db: Database, hits: Sequence[NewHit]) -> None: ...
 
@@ -187,11 +196,10 @@ class Pipeline:
                 if advance_high_water:
                     top = max(m.message_id for m in group)
                     await channels.advance_high_water(db, work.channel_pk, top)
-            instant = [h for h in new_hits if h.priority == "instant"]
             if self.router is not None:
+                revisable, instant = alerting(kept), alerting(new_hits)
                 if retracted:
                     await self.router.withdraw(db, retracted)
-                revisable = [h for h in kept if h.priority == "instant"]
                 if revisable:
                     await self.router.revise(db, revisable)
                 if instant:

@@ -10,11 +10,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.errors import ChanwatchError
-from bot.pipeline.values import ChannelInfo
+from bot.pipeline.values import NewHit
 
 ALL = "all"
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
@@ -22,22 +21,6 @@ _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 class QuietHoursError(ChanwatchError):
     """Quiet hours typed in a form we cannot read."""
-
-
-class RoutableHit(Protocol):
-    """What routing and alert rendering read from a new hit (``NewHit`` satisfies it)."""
-
-    @property
-    def rule(self) -> str: ...
-    @property
-    def priority(self) -> str: ...
-    @property
-    def channel(self) -> ChannelInfo: ...
-    @property
-    def message_id(self) -> int: ...
-
-
-H = TypeVar("H", bound=RoutableHit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +83,9 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery(Generic[H]):
+class Delivery:
     chat_id: int
-    hit: H
+    hit: NewHit
     zone: ZoneInfo
     not_before: datetime = field(compare=False)
 
@@ -130,22 +113,27 @@ def alert_key(chat_id: int, subject: str) -> str:
     return f"alert:{chat_id}:{subject}"
 
 
+def alerting(hits: Sequence[NewHit]) -> list[NewHit]:
+    """The hits that alert at once: those of instant rules (digest rules wait for digests).
+    The one spelling of that rule: ingest hands the router only these, and ``route`` keeps to
+    it for any other caller."""
+    return [h for h in hits if h.priority == "instant"]
+
+
 def route(
-    hits: Sequence[H],
+    hits: Sequence[NewHit],
     recipients: Sequence[Recipient],
     tags: Mapping[int, frozenset[str]],
     now: datetime,
-) -> list[Delivery[H]]:
+) -> list[Delivery]:
     """Deliveries for instant hits, in hit order; ``tags`` maps channel telegram id → tags.
 
     A chat with instant alerts off, or inactive, gets nothing (its digests still cover the
     hits); a chat inside its quiet hours gets the alert when they end.
     """
     listening = [r for r in recipients if r.active and r.instant and r.targets]
-    deliveries: list[Delivery[H]] = []
-    for hit in hits:
-        if hit.priority != "instant":
-            continue
+    deliveries: list[Delivery] = []
+    for hit in alerting(hits):
         channel_tags = tags.get(hit.channel.telegram_id, frozenset())
         for recipient in listening:
             if not recipient.wants(hit.rule, channel_tags):

@@ -49,7 +49,7 @@ async def store(
     top = max(m.id for m in messages)
     async with ctx.db.transaction():
         if incoming:
-            await ctx.sink.ingest(incoming)
+            await ctx.pipeline.ingest(incoming)
         await channels.advance_high_water(ctx.db, watched.row.id, top)
     watched.high_water = max(watched.high_water, top)
     if ctx.metrics is not None and incoming:

@@ -120,5 +120,5 @@ class DeletionCheck:
         async with ctx.db.transaction():
             incoming = posts_of(found, watched.row)
             if incoming:
-                await ctx.sink.ingest(incoming)  # an edit made while down becomes a version
+                await ctx.pipeline.ingest(incoming)  # an edit made while down becomes a version
             await engagement.refresh(ctx.db, watched.row.id, reach)

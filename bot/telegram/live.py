@@ -77,7 +77,7 @@ async def _apply(ctx: ReaderContext, watched: Watched, updates: list[Any]) -> No
     incoming = posts_of(edits, watched.row, entities)
     if incoming:
         async with ctx.db.transaction():
-            await ctx.sink.ingest(incoming)
+            await ctx.pipeline.ingest(incoming)
     if not watched.trusted and still_waiting(watched.row, ctx.clock.now()):
         return  # the catch-up after the FloodWait reads these from history
     if not watched.trusted or (fresh and fresh[0].id > watched.high_water + 1):

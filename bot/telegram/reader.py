@@ -26,16 +26,17 @@ from bot.clock import Clock, SystemClock
 from bot.logs import fields
 from bot.ops.metrics import Metrics
 from bot.pipeline.deletions import DeletionLog
+from bot.pipeline.ingest import Ingest
 from bot.telegram.guard import Offline
 from bot.telegram.live import LIVE_UPDATES, apply_live, channel_of
-from bot.telegram.reader_context import Ingest, ReaderContext, ReaderOptions
+from bot.telegram.reader_context import ReaderContext, ReaderOptions
 from bot.telegram.reconnect import watch_connection
 from bot.telegram.sync import Syncer
 from bot.telegram.watched import WatchedChannels
 from bot.telegram.work_queue import Live, Stop, SyncRequest, WorkQueue
 from storage.database import Database
 
-__all__ = ["Ingest", "Reader", "ReaderOptions"]
+__all__ = ["Reader", "ReaderOptions"]
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class Reader:
         self,
         client: TelegramClient,
         db: Database,
-        sink: Ingest,
+        pipeline: Ingest,
         options: ReaderOptions | None = None,
         *,
         clock: Clock | None = None,
@@ -56,7 +57,7 @@ class Reader:
         self._ctx = ReaderContext(
             client=client,
             db=db,
-            sink=sink,
+            pipeline=pipeline,
             options=options or ReaderOptions(),
             clock=clock or SystemClock(),
             metrics=metrics,
@@ -121,7 +122,7 @@ class Reader:
     async def _worker(self) -> None:
         ctx = self._ctx
         while True:
-            item = await self._work.next(self._syncer.due)
+            item = await self._work.next(self._syncer.due_in)
             if isinstance(item, Stop):
                 return
             served = (

@@ -8,10 +8,8 @@ on its own and what it depends on is visible in one place.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
 
 from telethon import TelegramClient
 
@@ -19,21 +17,14 @@ from bot.clock import Clock, sleep_unless
 from bot.config import Backfill
 from bot.ops.metrics import Metrics
 from bot.pipeline.deletions import DeletionLog
-from bot.pipeline.values import IncomingMessage
+from bot.pipeline.ingest import Ingest
 from bot.telegram.watched import WatchedChannels
 from storage.database import Database
-
-
-class Ingest(Protocol):
-    """What the reader feeds: ``bot.pipeline``'s ``Pipeline`` or a test recorder."""
-
-    async def ingest(self, batch: Sequence[IncomingMessage]) -> object: ...
 
 
 @dataclass(frozen=True)
 class ReaderOptions:
     backfill: Backfill = field(default_factory=Backfill)
-    sweep_every: float = 300.0  # seconds between cheap "anything new?" sweeps
     short_flood: int = 60  # FloodWaits up to this many seconds are waited out in place
     album_wait: float = 0.5  # how long to wait for the rest of an album
     reconnect_delays: tuple[float, ...] = (1, 2, 5, 15, 30, 60)
@@ -49,7 +40,7 @@ class ReaderOptions:
 class ReaderContext:
     client: TelegramClient
     db: Database
-    sink: Ingest
+    pipeline: Ingest  # the Pipeline (metered), or a test recorder
     options: ReaderOptions
     clock: Clock
     metrics: Metrics | None

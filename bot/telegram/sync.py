@@ -1,13 +1,12 @@
 """A sync: follow the stored watch list, resolve new channels, catch up those with news.
 
-It runs on start, after every reconnect, when the watch list changes, on the periodic sweep
-and when a FloodWait ends. Most channels have nothing new, so one ``GetPeerDialogs`` call
-per 100 channels says which do, and only those read history.
+It runs on start, after every reconnect, when the watch list changes, on the service's
+periodic sweep (a scheduler job) and when a FloodWait ends. Most channels have nothing new,
+so one ``GetPeerDialogs`` call per 100 channels says which do, and only those read history.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from collections import Counter
@@ -37,27 +36,19 @@ class Syncer:
     def __init__(self, ctx: ReaderContext) -> None:
         self._ctx = ctx
         self._resolve_paused_until: datetime | None = None
-        self._next_sweep = 0.0  # loop time; 0 means the first sync is due at once
         self._deletion_check = DeletionCheck(ctx)
 
-    def due(self) -> float:
-        """Loop time of the next sync nobody asked for: the sweep or the earliest FloodWait end."""
+    def due_in(self) -> float | None:
+        """Seconds until the sync nobody asked for, at the earliest FloodWait's end; None when
+        no channel waits (the periodic sweep is the service scheduler's job)."""
         ends = [w.row.wait_until for w in self._ctx.watched if w.row.wait_until]
         if self._resolve_paused_until:
             ends.append(self._resolve_paused_until)
         if not ends:
-            return self._next_sweep
-        delay = (min(ends) - self._ctx.clock.now()).total_seconds()
-        return min(self._next_sweep, asyncio.get_running_loop().time() + max(0.0, delay))
+            return None
+        return max(0.0, (min(ends) - self._ctx.clock.now()).total_seconds())
 
     async def run(self) -> None:
-        try:
-            await self._run()
-        finally:
-            # Even after a failure: the next sweep comes at its time, not in a loop at once.
-            self._next_sweep = asyncio.get_running_loop().time() + self._ctx.options.sweep_every
-
-    async def _run(self) -> None:
         ctx = self._ctx
         await ctx.watched.reload(ctx.db, ctx.metrics)
         for watched in list(ctx.watched):

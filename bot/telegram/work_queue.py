@@ -2,8 +2,8 @@
 
 One queue for everything is what keeps a channel's posts in order: a live update that
 arrives during a catch-up waits behind it and is then merged by the high-water mark. When
-nothing is queued and a sync falls due (the sweep, a FloodWait's end), the queue hands out
-a sync of its own.
+nothing is queued and a sync falls due (a FloodWait's end), the queue hands out a sync of
+its own.
 """
 
 from __future__ import annotations
@@ -46,15 +46,14 @@ class WorkQueue:
         self._items.append(item)
         self._wake.set()
 
-    async def next(self, due: Callable[[], float]) -> Work:
-        """The next item; a ``SyncRequest`` when loop time reaches ``due()`` with none queued."""
-        loop = asyncio.get_running_loop()
+    async def next(self, due_in: Callable[[], float | None]) -> Work:
+        """The next item; a ``SyncRequest`` once ``due_in()`` seconds passed with none queued
+        (``None``: wait for an item however long)."""
         while not self._items:
             self._wake.clear()
-            timeout = max(0.0, due() - loop.time())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            if not self._items and loop.time() >= due():
+                await asyncio.wait_for(self._wake.wait(), due_in())
+            if not self._items and due_in() == 0:
                 return SyncRequest()
         return self._items.popleft()
 

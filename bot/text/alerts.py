@@ -8,35 +8,16 @@ Telegram's limit or end inside a tag, however long or hostile the post.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.pipeline.values import ChannelInfo
+from bot.pipeline.values import ChannelInfo, NewHit
 from bot.text import make_snippet
 from bot.text.links import post_link
 
 MESSAGE_LIMIT = 4096
 SNIPPET_WIDTH = 400
 _NAME_LIMIT = 120
-
-
-class AlertHit(Protocol):
-    @property
-    def rule(self) -> str: ...
-    @property
-    def channel(self) -> ChannelInfo: ...
-    @property
-    def message_id(self) -> int: ...
-    @property
-    def date(self) -> datetime: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def spans(self) -> Sequence[tuple[int, int]]: ...
-    @property
-    def after_edit(self) -> bool: ...
 
 
 def channel_link(channel: ChannelInfo, message_id: int) -> str:
@@ -63,7 +44,7 @@ def short_name(text: str, limit: int = _NAME_LIMIT) -> str:
     return make_snippet(text, (), limit).text
 
 
-def render_alert(hit: AlertHit, zone: ZoneInfo, *, width: int = SNIPPET_WIDTH) -> str:
+def render_alert(hit: NewHit, zone: ZoneInfo, *, width: int = SNIPPET_WIDTH) -> str:
     """The alert: rule, channel, local time, a snippet with matched words in bold, the link."""
     link = html.escape(channel_link(hit.channel, hit.message_id))
     edited = " · edited" if hit.after_edit else ""

@@ -13,8 +13,8 @@ from bot.config import Backfill
 from bot.ops.metrics import Metrics
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.deletions import DeletionLog
-from bot.pipeline.ingest import Pipeline
-from bot.telegram.reader import Ingest, Reader, ReaderOptions
+from bot.pipeline.ingest import Ingest, Pipeline
+from bot.telegram.reader import Reader, ReaderOptions
 from bot.telegram.refs import parse_channel_ref
 from storage import channels
 from storage.database import Database
@@ -90,7 +90,6 @@ async def start_reader_into(
     client = await make_client(world)
     options = ReaderOptions(
         backfill=knobs.get("backfill") or Backfill(messages=200),
-        sweep_every=3600,
         album_wait=0.05,
         reconnect_delays=knobs.get("reconnect_delays", (0.01,)),
         page_wait=0,

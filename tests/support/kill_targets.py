@@ -34,12 +34,13 @@ from zoneinfo import ZoneInfo
 
 from telethon import types
 
-from bot.digest.scheduler import DigestScheduler
+from bot.ops.scheduler import Scheduler
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
 from storage.database import Database, open_database
 from tests.faketg import FakeTelegram, push
 from tests.faketg.readers import start_pipeline_reader, start_reader_into
+from tests.support.clock import FakeClock
 
 Pause = Literal["uncommitted", "committed"]
 PAUSES: tuple[Pause, ...] = ("uncommitted", "committed")
@@ -161,7 +162,7 @@ async def digest(db_path: Path, now: datetime, pause: Pause, marker: Path) -> No
         def queued() -> None:
             _hold(marker)
 
-    scheduler = DigestScheduler(db, default_zone=KYIV, now=lambda: now, queued=queued)
+    scheduler = Scheduler(db, default_zone=KYIV, clock=FakeClock(now), wake_deliverer=queued)
     await scheduler.start()
     raise SystemExit("the digest catch-up finished without reaching its pause point")
 

@@ -1,8 +1,11 @@
-"""Scheduled work of the running service: each subscriber's digest, retention pruning and
-catch-up sweeps, as APScheduler 3.x jobs on the service's event loop.
+"""The one place the running service schedules work, as APScheduler 3.x jobs on its event
+loop: each subscriber's digest, the settings reload, and the periodic jobs the service hands
+it (retention pruning, the reader's catch-up sweep, the heartbeat). Every job runs one at a
+time, a backlog of missed runs collapses into one, and a job's failure is logged and left
+to its next run.
 
 The database is the only memory. Jobs are rebuilt from the subscribers' settings at start,
-by :meth:`DigestScheduler.reload` (the bot calls it after ``/settings``) and by a periodic
+by :meth:`Scheduler.reload` (the bot calls it after ``/settings``) and by a periodic
 diff (settings changed by another process). A digest's period ends at the schedule's fire
 time, never at "now", and starts where the chat's previous digest ended
 (``last_digest_at``). That makes a run idempotent: running the same fire twice — a
@@ -21,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.clock import Clock, SystemClock
 from bot.digest.contents import DigestOptions, Period
 from bot.digest.gather import MAX_PERIOD, Coverage, digest_for_coverage
 from bot.digest.render import render_html
@@ -37,7 +41,7 @@ from bot.digest.schedule import Schedule, ScheduleError, make_trigger, parse_sch
 from bot.digest.stories import Fingerprints
 from bot.errors import ChanwatchError
 from bot.logs import fields
-from storage import digests, messages, outbox, subscribers
+from storage import digests, outbox, subscribers
 from storage.database import Database
 from storage.errors import StorageError
 from storage.outbox import NewOutboxItem
@@ -49,13 +53,18 @@ log = logging.getLogger(__name__)
 DIGEST_JOB = "digest:{chat_id}"
 SETTINGS_JOB = "settings"
 RELOAD_EVERY = timedelta(minutes=5)
-PRUNE_EVERY = timedelta(hours=6)
-SWEEP_EVERY = timedelta(minutes=15)
 # How many distinct post texts the shared fingerprint cache holds before starting afresh.
 FINGERPRINT_TEXTS = 50_000
 _FIRST_SECOND = timedelta(seconds=1)
 
-Sweep = Callable[[], Awaitable[object]]
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """A service job run every ``every`` (the first run one period after start)."""
+
+    job_id: str
+    every: timedelta
+    run: Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +124,7 @@ def plan_of(subscriber: Subscriber, default_zone: ZoneInfo) -> DigestPlan | None
     return DigestPlan(subscriber.chat_id, schedule, zone)
 
 
-class DigestScheduler:
+class Scheduler:
     """Owns the ``AsyncIOScheduler``; call :meth:`start` from the running event loop."""
 
     def __init__(
@@ -123,21 +132,18 @@ class DigestScheduler:
         db: Database,
         *,
         default_zone: ZoneInfo,
-        retention: timedelta | None = None,
-        sweep: Sweep | None = None,
+        periodic: Sequence[Periodic] = (),
         options: DigestOptions | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        queued: Callable[[], None] | None = None,
+        clock: Clock | None = None,
+        wake_deliverer: Callable[[], None] | None = None,
         scheduler: AsyncIOScheduler | None = None,
     ) -> None:
-        """``sweep`` is the reader's catch-up sweep; ``queued`` wakes the outbox deliverer."""
         self.db = db
         self.default_zone = default_zone
-        self.retention = retention
-        self.sweep = sweep
+        self.periodic = tuple(periodic)
         self.options = options or DigestOptions()
-        self.now = now
-        self.queued = queued
+        self.clock = clock or SystemClock()
+        self.wake_deliverer = wake_deliverer
         self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
         self.fingerprints = Fingerprints(max_texts=FINGERPRINT_TEXTS)
         self.plans: dict[int, DigestPlan] = {}
@@ -169,10 +175,8 @@ class DigestScheduler:
 
     def _add_service_jobs(self) -> None:
         self._add(SETTINGS_JOB, self.reload, IntervalTrigger(seconds=_secs(RELOAD_EVERY)))
-        if self.retention is not None:
-            self._add("prune", self.prune, IntervalTrigger(seconds=_secs(PRUNE_EVERY)))
-        if self.sweep is not None:
-            self._add("sweep", self._sweep, IntervalTrigger(seconds=_secs(SWEEP_EVERY)))
+        for job in self.periodic:
+            self._add(job.job_id, job.run, IntervalTrigger(seconds=_secs(job.every)))
 
     def _add(
         self, job_id: str, func: Callable[..., Awaitable[Any]], trigger: Any, *args: Any
@@ -211,7 +215,7 @@ class DigestScheduler:
 
     async def catch_up(self) -> list[DigestRun]:
         """Queue, once, each digest whose fire passed while the service was down."""
-        now = self.now()
+        now = self.clock.now()
         runs = []
         for chat_id, plan in sorted(self.plans.items()):
             # One chat's broken digest must not keep the service from starting, nor the
@@ -234,7 +238,7 @@ class DigestScheduler:
     async def run_digest(self, chat_id: int, *, now: datetime | None = None) -> DigestRun | None:
         """The digest of the chat's latest fire at or before ``now``, unless already queued."""
         async with self._locks.setdefault(chat_id, asyncio.Lock()):
-            now = now or self.now()
+            now = now or self.clock.now()
             plan = self.plans.get(chat_id)
             subscriber = await subscribers.get(self.db, chat_id)
             state = await digests.digest_state(self.db, chat_id)
@@ -268,25 +272,13 @@ class DigestScheduler:
             async with self.db.transaction():
                 await outbox.enqueue(self.db, items)
                 await digests.mark_digest_sent(self.db, chat_id, until)
-            if items and self.queued is not None:
-                self.queued()
+            if items and self.wake_deliverer is not None:
+                self.wake_deliverer()
             log.info(
                 "digest queued",
                 extra=fields(chat=chat_id, since=period.since, until=until, parts=len(items)),
             )
             return DigestRun(chat_id, period, digest.hits, len(items))
-
-    async def prune(self) -> int:
-        """Delete messages past retention that no rule hit (hits are kept as evidence)."""
-        if self.retention is None:
-            return 0
-        removed = await messages.prune_without_hits(self.db, self.now() - self.retention)
-        log.info("pruned messages", extra=fields(removed=removed))
-        return removed
-
-    async def _sweep(self) -> None:
-        if self.sweep is not None:
-            await self.sweep()
 
 
 def _subscribed_before(state: digests.DigestState, moment: datetime) -> bool:
