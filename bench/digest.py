@@ -37,6 +37,7 @@ from bot.digest import (
     render_text,
 )
 from bot.digest.gather import digest_for
+from bot.pipeline.values import ChannelInfo, IncomingMessage
 from storage import channels, digests, hits, messages, rules
 from storage.database import open_database
 from storage.digests import DigestRow
@@ -172,9 +173,12 @@ def _message_rows(
         records.append(
             MessageRecord(
                 channel_id=1 + index % CHANNELS,
-                message_id=1 + index // CHANNELS,
-                date=first + step * index,
-                text=text,
+                message=IncomingMessage(
+                    ChannelInfo(1 + index % CHANNELS),
+                    message_id=1 + index // CHANNELS,
+                    date=first + step * index,
+                    text=text,
+                ),
             )
         )
     return records, hit_rows

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from storage.database import Database
-from storage.models import AuditEntry
 from storage.unixtime import from_ts, now_ts
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 async def record(db: Database, actor: str, action: str, **detail: Any) -> None:

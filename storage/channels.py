@@ -4,12 +4,43 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from storage.database import Database
 from storage.errors import NotFoundError
-from storage.models import Channel, ChannelState
 from storage.unixtime import from_ts, now_ts, to_ts
+
+ChannelState = Literal["pending", "ok", "joining", "waiting", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: int
+    telegram_id: int | None
+    ref: str | None
+    username: str | None
+    title: str | None
+    access_hash: int | None
+    watched: bool
+    state: ChannelState
+    state_detail: str | None
+    wait_until: datetime | None
+    high_water: int
+    backfilled: bool  # the first catch-up committed: the mark, even 0, is where reading resumes
+    last_post_at: datetime | None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        """What a person recognises: the title, else @username, else the ref or id."""
+        if self.title:
+            return self.title
+        if self.username:
+            return f"@{self.username}"
+        return self.ref or str(self.telegram_id)
+
 
 _COLUMNS = (
     "c.id, c.telegram_id, c.ref, c.username, c.title, c.access_hash, c.watched, c.state, "

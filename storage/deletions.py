@@ -17,7 +17,7 @@ from typing import Literal
 
 from storage.database import Database
 from storage.hits import Span, decode_matched
-from storage.models import Priority
+from storage.rules import Priority
 from storage.unixtime import from_ts, to_ts
 
 DeletedVia = Literal["live", "check"]

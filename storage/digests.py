@@ -33,7 +33,7 @@ from datetime import datetime
 
 from storage.database import Database
 from storage.hits import decode_matched
-from storage.models import POST_COLUMNS, ChannelPost, post_values
+from storage.posts import POST_COLUMNS, ChannelPost, post_values
 from storage.unixtime import from_ts, to_ts
 
 Span = tuple[int, int]

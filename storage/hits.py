@@ -14,7 +14,7 @@ from datetime import datetime
 
 from storage.database import Database
 from storage.messages import chunks
-from storage.models import POST_COLUMNS, ChannelPost, post_values
+from storage.posts import POST_COLUMNS, ChannelPost, post_values
 from storage.unixtime import from_ts, now_ts, to_ts
 
 Span = tuple[int, int]

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from storage.database import Database
 from storage.engagement import Engagement, engagement_params
-from storage.models import POST_COLUMNS, ChannelPost, post_values
+from storage.posts import POST_COLUMNS, ChannelPost, post_values
 from storage.unixtime import from_ts, now_ts, to_ts
 
 _SQLITE_MAX_PARAMS = 900
@@ -22,29 +23,60 @@ _SQLITE_MAX_PARAMS = 900
 PRUNE_BATCH = 1000
 
 
+class MessageContent(Protocol):
+    """A message as the pipeline hands it over (its ``IncomingMessage``, which storage may not
+    import): storage reads these fields and nothing else, so the shape is declared once, there."""
+
+    @property
+    def message_id(self) -> int: ...
+    @property
+    def date(self) -> datetime: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def edit_date(self) -> datetime | None: ...
+    @property
+    def forward_from(self) -> str | None: ...
+    @property
+    def forward_channel_id(self) -> int | None: ...
+    @property
+    def forward_message_id(self) -> int | None: ...
+    @property
+    def grouped_id(self) -> int | None: ...
+    @property
+    def reply_to(self) -> int | None: ...
+    @property
+    def has_media(self) -> bool: ...
+    # Reach, where the source gives it; it changes without the post changing, so it is never
+    # part of "is this a new version?".
+    @property
+    def views(self) -> int | None: ...
+    @property
+    def forwards(self) -> int | None: ...
+    @property
+    def reactions(self) -> int | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MessageRecord:
-    """One message as stored; ``channel_id`` is the internal channel id."""
+    """A message to store, in the channel with internal id ``channel_id``."""
 
     channel_id: int
-    message_id: int
-    date: datetime
-    text: str
-    edit_date: datetime | None = None
-    forward_from: str | None = None
-    forward_channel_id: int | None = None
-    forward_message_id: int | None = None
-    grouped_id: int | None = None
-    reply_to: int | None = None
-    has_media: bool = False
-    # Reach changes without the post changing: never part of "is this a new version?".
-    engagement: Engagement | None = field(default=None, compare=False)
+    message: MessageContent
 
 
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
+    """The stored version of a message, as ingest weighs an incoming one against it."""
+
     id: int
-    record: MessageRecord
+    date: datetime
+    edit_date: datetime | None
+    text: str
+    values: tuple[object, ...]  # every stored field as SQL holds it, in ``_CONTENT`` order
+
+    def same_as(self, message: MessageContent) -> bool:
+        return self.values == _values(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +86,19 @@ class ScannedMessage(ChannelPost):
     id: int
 
 
-_FIELDS = (
-    "channel_id, message_id, date, text, edit_date, forward_from, forward_channel_id, "
-    "forward_message_id, grouped_id, reply_to, has_media"
+_CONTENT = (
+    "message_id",
+    "date",
+    "text",
+    "edit_date",
+    "forward_from",
+    "forward_channel_id",
+    "forward_message_id",
+    "grouped_id",
+    "reply_to",
+    "has_media",
 )
+_FIELDS = ", ".join(("channel_id", *_CONTENT))
 
 
 def chunks(items: Sequence[int], size: int = _SQLITE_MAX_PARAMS) -> Iterable[Sequence[int]]:
@@ -66,9 +107,9 @@ def chunks(items: Sequence[int], size: int = _SQLITE_MAX_PARAMS) -> Iterable[Seq
         yield items[start : start + size]
 
 
-def _params(m: MessageRecord) -> tuple[object, ...]:
+def _values(m: MessageContent) -> tuple[object, ...]:
+    """The message's fields as SQL stores them, in ``_CONTENT`` order."""
     return (
-        m.channel_id,
         m.message_id,
         to_ts(m.date),
         m.text,
@@ -82,19 +123,20 @@ def _params(m: MessageRecord) -> tuple[object, ...]:
     )
 
 
-def _record(r: sqlite3.Row) -> MessageRecord:
-    return MessageRecord(
-        channel_id=r["channel_id"],
-        message_id=r["message_id"],
+def _reach(m: MessageContent) -> Engagement | None:
+    if m.views is None and m.forwards is None and m.reactions is None:
+        return None
+    return Engagement(m.views, m.forwards, m.reactions)
+
+
+def _stored(r: sqlite3.Row) -> StoredMessage:
+    edit_date = r["edit_date"]
+    return StoredMessage(
+        id=r["id"],
         date=from_ts(r["date"]),
+        edit_date=None if edit_date is None else from_ts(edit_date),
         text=r["text"],
-        edit_date=None if r["edit_date"] is None else from_ts(r["edit_date"]),
-        forward_from=r["forward_from"],
-        forward_channel_id=r["forward_channel_id"],
-        forward_message_id=r["forward_message_id"],
-        grouped_id=r["grouped_id"],
-        reply_to=r["reply_to"],
-        has_media=bool(r["has_media"]),
+        values=tuple(r[name] for name in _CONTENT),
     )
 
 
@@ -110,7 +152,7 @@ async def find_many(
             (channel_id, *part),
         )
         for r in rows:
-            found[r["message_id"]] = StoredMessage(r["id"], _record(r))
+            found[r["message_id"]] = _stored(r)
     return found
 
 
@@ -134,7 +176,10 @@ async def insert_many(db: Database, records: Sequence[MessageRecord]) -> None:
         f"INSERT INTO messages ({_FIELDS}, ingested_at, views, forwards, reactions,"
         " engagement_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT (channel_id, message_id) DO NOTHING",
-        [(*_params(m), now, *engagement_params(m.engagement, now)) for m in records],
+        [
+            (r.channel_id, *_values(r.message), now, *engagement_params(_reach(r.message), now))
+            for r in records
+        ],
     )
 
 
@@ -151,8 +196,13 @@ async def update_many(db: Database, records: Sequence[MessageRecord]) -> None:
         " reactions = COALESCE(?, reactions), engagement_at = COALESCE(?, engagement_at)"
         " WHERE channel_id = ? AND message_id = ?",
         [
-            (*_params(m)[2:], *engagement_params(m.engagement, now), m.channel_id, m.message_id)
-            for m in records
+            (
+                *_values(r.message)[1:],
+                *engagement_params(_reach(r.message), now),
+                r.channel_id,
+                r.message.message_id,
+            )
+            for r in records
         ],
     )
 

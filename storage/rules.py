@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
 
 from storage.database import Database
 from storage.errors import ConflictError, NotFoundError
-from storage.models import Priority, Rule
 from storage.unixtime import from_ts, now_ts
+
+Priority = Literal["instant", "digest"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: int
+    name: str
+    query: str
+    priority: Priority
+    paused: bool
+    scopes: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+
 
 _COLUMNS = (
     "r.id, r.name, r.query, r.priority, r.paused, r.updated_at, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage.database import Database
-from storage.models import POST_COLUMNS, ChannelPost, post_values
+from storage.posts import POST_COLUMNS, ChannelPost, post_values
 
 PREFIX = "*"
 

@@ -34,7 +34,10 @@ async def test_a_large_prune_lets_other_writers_in_between_batches(db: Database)
     await messages.insert_many(
         db,
         [
-            MessageRecord(channel, i, T0, f"Повітряна тривога в Сумах, повідомлення {i}.")
+            MessageRecord(
+                channel,
+                IncomingMessage(SUMY, i, T0, f"Повітряна тривога в Сумах, повідомлення {i}."),
+            )
             for i in range(1, 1001)
         ],
     )

@@ -6,7 +6,7 @@ import argparse
 
 from bot.cli.context import CommandContext
 from bot.watchlist import actions
-from storage.models import Channel
+from storage.channels import Channel
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,7 +11,7 @@ import argparse
 from bot.cli.context import CommandContext
 from bot.matching import RuleSet
 from bot.watchlist import actions
-from storage.models import Rule
+from storage.rules import Rule
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from bot.ops import heartbeat
 from storage import channels, stats
+from storage.channels import Channel
 from storage.database import Database
-from storage.models import Channel
 
 HTML_LIMIT = 4096
 STATE_ORDER = ("ok", "pending", "joining", "waiting", "failed")

@@ -31,10 +31,10 @@ from typing import Protocol
 from bot.matching import RuleMatch
 from bot.pipeline.route import alerting
 from bot.pipeline.rulebook import RuleBook
+from bot.pipeline.scopes import ActiveRule
 from bot.pipeline.values import ChannelInfo, IncomingMessage, IngestResult, NewHit, RetractedHit
 from storage import channels, hits, messages, post_versions
 from storage.database import Database
-from storage.engagement import Engagement
 from storage.hits import HitRecord, StoredHit
 from storage.messages import MessageRecord, StoredMessage
 
@@ -58,30 +58,7 @@ class AlertRouter(Protocol):
     async def revise(self, db: Database, kept: Sequence[NewHit]) -> None: ...
 
 
-def _record(channel_pk: int, m: IncomingMessage) -> MessageRecord:
-    return MessageRecord(
-        channel_id=channel_pk,
-        message_id=m.message_id,
-        date=m.date,
-        text=m.text,
-        edit_date=m.edit_date,
-        forward_from=m.forward_from,
-        forward_channel_id=m.forward_channel_id,
-        forward_message_id=m.forward_message_id,
-        grouped_id=m.grouped_id,
-        reply_to=m.reply_to,
-        has_media=m.has_media,
-        engagement=_engagement(m),
-    )
-
-
-def _engagement(m: IncomingMessage) -> Engagement | None:
-    if m.views is None and m.forwards is None and m.reactions is None:
-        return None
-    return Engagement(m.views, m.forwards, m.reactions)
-
-
-def _is_newer_or_same_age(incoming: MessageRecord, stored: MessageRecord) -> bool:
+def _is_newer_or_same_age(incoming: IncomingMessage, stored: StoredMessage) -> bool:
     return (incoming.edit_date or incoming.date) >= (stored.edit_date or stored.date)
 
 
@@ -112,7 +89,7 @@ class _Matched:
     """A new or re-worded message and the rules it matched; ``pk`` is its internal id, known
     up front for a stored message and looked up after insertion for a new one."""
 
-    record: MessageRecord
+    record: IncomingMessage
     matches: list[RuleMatch]
     pk: int | None
     old_text: str = ""  # an edited message's text before the edit
@@ -219,19 +196,18 @@ class Pipeline:
         work = _ChannelBatch(channel_pk, info, only)
         known = await messages.find_many(db, channel_pk, [m.message_id for m in group])
         for m in group:
-            record = _record(channel_pk, m)
             old: StoredMessage | None = known.get(m.message_id)
             if old is None:
-                work.inserts.append(record)
-                work.matched.append(_Matched(record, self.rules.match(m.text, only), None))
-            elif old.record == record or not _is_newer_or_same_age(record, old.record):
+                work.inserts.append(MessageRecord(channel_pk, m))
+                work.matched.append(_Matched(m, self.rules.match(m.text, only), None))
+            elif old.same_as(m) or not _is_newer_or_same_age(m, old):
                 work.unchanged += 1
             else:
-                work.updates.append(record)
-                if old.record.text != record.text:
+                work.updates.append(MessageRecord(channel_pk, m))
+                if old.text != m.text:
                     work.reworded.append(old.id)
                     matches = self.rules.match(m.text, only)
-                    work.matched.append(_Matched(record, matches, old.id, old.record.text))
+                    work.matched.append(_Matched(m, matches, old.id, old.text))
         return work
 
     async def _fold_albums(self, work: _ChannelBatch) -> None:
@@ -289,18 +265,7 @@ class Pipeline:
                     if previous.spans != match.spans:
                         refreshed.append((previous.id, match.spans, match.words))
                     work.kept.append(
-                        NewHit(
-                            hit_id=previous.id,
-                            rule=rule.name,
-                            priority=rule.priority,
-                            channel=work.info,
-                            message_id=item.record.message_id,
-                            date=item.record.date,
-                            text=item.record.text,
-                            spans=match.spans,
-                            words=match.words,
-                            after_edit=previous.after_edit,
-                        )
+                        _hit(previous.id, rule, work.info, item.record, match, previous.after_edit)
                     )
             for name, hit in had.items():
                 if self.rules.evaluated(name, work.only):
@@ -327,21 +292,37 @@ class Pipeline:
         await hits.insert_many(db, inserts)
         stored = await hits.for_messages(db, sorted({h.message_pk for h in inserts}))
         ids = {(h.message_pk, h.rule_id): h.id for h in stored}
-        out = []
-        for h in inserts:
-            record, rule = by_pk[h.message_pk].record, self.rules.rule_by_id(h.rule_id)
-            out.append(
-                NewHit(
-                    hit_id=ids[(h.message_pk, h.rule_id)],
-                    rule=rule.name,
-                    priority=rule.priority,
-                    channel=work.info,
-                    message_id=record.message_id,
-                    date=record.date,
-                    text=record.text,
-                    spans=h.spans,
-                    words=h.words,
-                    after_edit=h.after_edit,
-                )
+        return [
+            _hit(
+                ids[(h.message_pk, h.rule_id)],
+                self.rules.rule_by_id(h.rule_id),
+                work.info,
+                by_pk[h.message_pk].record,
+                h,
+                h.after_edit,
             )
-        return out
+            for h in inserts
+        ]
+
+
+def _hit(
+    hit_id: int,
+    rule: ActiveRule,
+    channel: ChannelInfo,
+    record: IncomingMessage,
+    matched: RuleMatch | HitRecord,
+    after_edit: bool,
+) -> NewHit:
+    """A hit as the router receives it: the post and what of it matched."""
+    return NewHit(
+        hit_id=hit_id,
+        rule=rule.name,
+        priority=rule.priority,
+        channel=channel,
+        message_id=record.message_id,
+        date=record.date,
+        text=record.text,
+        spans=matched.spans,
+        words=matched.words,
+        after_edit=after_edit,
+    )

@@ -15,8 +15,8 @@ from bot.logs import fields
 from bot.matching import RuleMatch, RuleSet
 from bot.pipeline.scopes import ActiveRule, ChannelKeys, rules_for_channel
 from storage import channels, rules, versions
+from storage.channels import Channel
 from storage.database import Database
-from storage.models import Channel
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from bot.telegram.convert import to_incoming
 from bot.telegram.reader_context import ReaderContext
 from bot.telegram.watched import Watched, channel_info_of, label, peer
 from storage import channels
-from storage.models import Channel
+from storage.channels import Channel
 
 
 async def catch_up(ctx: ReaderContext, watched: Watched) -> None:

@@ -16,7 +16,7 @@ from bot.telegram.reader_context import ReaderContext
 from bot.telegram.watched import Watched, label
 from storage import channels
 from storage import state as service_state
-from storage.models import ChannelState
+from storage.channels import ChannelState
 
 log = logging.getLogger(__name__)
 

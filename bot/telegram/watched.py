@@ -17,8 +17,8 @@ from bot.ops.metrics import Metrics
 from bot.pipeline.values import ChannelInfo
 from bot.telegram import history
 from storage import channels
+from storage.channels import Channel
 from storage.database import Database
-from storage.models import Channel
 
 
 @dataclass

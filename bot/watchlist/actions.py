@@ -15,9 +15,10 @@ from bot.watchlist.entries import ChannelSpec, RuleSpec, Watchlist
 from bot.watchlist.plan import Plan, plan_changes
 from bot.watchlist.validate import InvalidField
 from storage import audit, channels, rules
+from storage.channels import Channel
 from storage.database import Database
 from storage.errors import NotFoundError
-from storage.models import Channel, Rule
+from storage.rules import Rule
 
 
 async def _known_tags(db: Database) -> set[str]:
