@@ -1,7 +1,7 @@
 """A post's reach as Telegram last reported it: views, forwards and reactions.
 
 Stored with each post when it is first ingested and refreshed for hit posts whenever the
-deletion check fetches them anyway (``bot/telegram/deletion_check.py``), so a digest can say
+deletion check fetches them anyway (``bot/telegram/reader/deletion_check.py``), so a digest can say
 how far a story travelled without one extra request.
 """
 

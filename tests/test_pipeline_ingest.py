@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.values import ChannelInfo, IncomingMessage, NewHit, RetractedHit
+from bot.pipeline.values import ChannelInfo, HighWater, IncomingMessage, NewHit, RetractedHit
 from storage import channels, hits, messages, rules
 from storage.database import Database
 from tests.support.hits import hit_rows
@@ -214,7 +214,7 @@ async def test_a_failing_router_rolls_the_whole_batch_back(kursk: Database) -> N
 
 
 async def test_catch_up_batches_raise_the_high_water_mark(kursk: Database) -> None:
-    await Pipeline(kursk).ingest(BATCH, advance_high_water=True)
+    await Pipeline(kursk).ingest(BATCH, mark=HighWater(SVODKI.telegram_id, 102))
     svodki = await channels.find(kursk, telegram_id=SVODKI.telegram_id)
     assert svodki is not None and svodki.high_water == 102
     assert svodki.last_post_at == T0

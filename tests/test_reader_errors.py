@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pytest
 from telethon import errors, functions
 
-from bot.pipeline.values import IncomingMessage
+from bot.pipeline.values import HighWater, IncomingMessage
 from bot.watchlist import actions
 from storage import channels
 from storage import state as service_state
@@ -180,14 +180,16 @@ async def test_watching_a_failed_channel_again_makes_the_reader_retry_it(db: Dat
 class _BreaksOn(RecordingIngest):
     """A pipeline with a bug that one post brings out, until it is fixed."""
 
-    def __init__(self, poison: str) -> None:
-        super().__init__()
+    def __init__(self, db: Database, poison: str) -> None:
+        super().__init__(db)
         self.poison: str | None = poison
 
-    async def ingest(self, batch: Sequence[IncomingMessage]) -> None:
+    async def ingest(
+        self, batch: Sequence[IncomingMessage], *, mark: HighWater | None = None
+    ) -> None:
         if any(m.text == self.poison for m in batch):
             raise TypeError("'NoneType' object is not subscriptable")
-        await super().ingest(batch)
+        await super().ingest(batch, mark=mark)
 
 
 async def test_an_unforeseen_error_in_one_channel_never_stops_the_others(
@@ -196,8 +198,8 @@ async def test_an_unforeseen_error_in_one_channel_never_stops_the_others(
     world = FakeTelegram()
     broken = world.add_channel("aaa_broken", posts=["Курск", "☢ пост, що ламає конвеєр"])
     fine = world.add_channel("zzz_fine", posts=["Kursk: first"])
-    sink = _BreaksOn("☢ пост, що ламає конвеєр")
-    with caplog.at_level(logging.WARNING, logger="bot.telegram.guard"):
+    sink = _BreaksOn(db, "☢ пост, що ламає конвеєр")
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.reader.watched"):
         h = await start_reader_into(sink, world, db, ["@aaa_broken", "@zzz_fine"])
     assert sink.ids(fine.id) == [1]  # read after the broken one, in the same sweep
     assert not h.reader.trusted(broken.id) and h.reader.trusted(fine.id)

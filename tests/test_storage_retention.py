@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.values import ChannelInfo, IncomingMessage
+from bot.pipeline.values import ChannelInfo, HighWater, IncomingMessage
 from storage import channels, hits, messages, rules
 from storage.database import Database
 from storage.messages import MessageRecord
@@ -65,8 +65,10 @@ async def test_pruning_keeps_fts_albums_hits_and_high_water_marks(db: Database) 
         post(12, "Погода в Сумах: дощ, +6."),
         post(13, "Kursk: sirens again, officials say."),
     ]
-    await pipeline.ingest(old, advance_high_water=True)
-    await pipeline.ingest([post(14, "Свіжі новини Сумщини.", days=44)], advance_high_water=True)
+    await pipeline.ingest(old, mark=HighWater(SUMY.telegram_id, 13))
+    await pipeline.ingest(
+        [post(14, "Свіжі новини Сумщини.", days=44)], mark=HighWater(SUMY.telegram_id, 14)
+    )
 
     assert await messages.prune_without_hits(db, LATER - timedelta(days=30), batch=2) == 2
     kept = await db.fetchall("SELECT message_id FROM messages ORDER BY message_id")

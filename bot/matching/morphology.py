@@ -5,7 +5,7 @@ anything else (numbers, other scripts) is its own key. A word may have several c
 lemmas (``стали`` is ``стать`` and ``сталь``); a rule term matches a text word when their key
 sets share one, so ambiguity costs a little precision and never a miss.
 
-Routing (notes/matching.md): letters only Ukrainian has (``і ї є ґ``) pick the uk analyzer,
+Routing: letters only Ukrainian has (``і ї є ґ``) pick the uk analyzer,
 letters only Russian has (``ы э ъ``) pick ru; otherwise the analyzer whose dictionary knows
 the word wins, both if both do, and both guess only when neither does — the other language's
 guesser invents junk lemmas (uk reads Russian ``курской`` as ``курскоїти``).

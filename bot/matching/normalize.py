@@ -4,7 +4,9 @@ Why it looks the way it does: a ~300-character message must normalize in a few m
 so the common case is a handful of C-level passes over the whole string (NFKC quick check,
 ``casefold``, one character-class search, ``str.replace``). The per-character work (invisible
 characters, stress marks, apostrophe variants) runs only when a search has shown that the
-message needs it (notes/matching.md measured ``str.translate`` as the largest single cost).
+message needs it: ``str.translate`` with a dict table measured ~16 µs per 300-character
+Cyrillic message, the largest single cost; searching first took matching from ~12,800 to
+~15,600 messages/s.
 
 Steps, in order: NFKC, case folding (and NFKC again when folding produced unnormalized text),
 removal of invisible characters and the combining acute accent (stress marks; other combining

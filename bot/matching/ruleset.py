@@ -1,6 +1,6 @@
 """Many rules compiled together, so a message costs about the same with 10 or 10,000 rules.
 
-How a message is matched (notes/matching.md says where the time goes, and this follows it):
+How a message is matched, each step placed where profiling showed the time goes:
 
 1. ``normalize`` the whole message with a few C-level passes and split it on whitespace.
 2. ``atoms``: each distinct chunk maps, through a cache, to the ids of the rule *atoms* its

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bot.ops.metrics import Metrics
 from bot.pipeline.ingest import Pipeline
-from bot.pipeline.values import IncomingMessage, IngestResult
+from bot.pipeline.values import HighWater, IncomingMessage, IngestResult
 
 
 class MeteredIngest:
@@ -26,12 +26,13 @@ class MeteredIngest:
         self.metrics = metrics
 
     async def ingest(
-        self, batch: Sequence[IncomingMessage], *, advance_high_water: bool = False
+        self, batch: Sequence[IncomingMessage], *, mark: HighWater | None = None
     ) -> IngestResult:
-        result = await self.inner.ingest(batch, advance_high_water=advance_high_water)
+        result = await self.inner.ingest(batch, mark=mark)
         if result.stored or result.updated:
             self.metrics.ingested(result.stored + result.updated)
         for rule, n in Counter(hit.rule for hit in result.new_hits).items():
             self.metrics.hit(rule, n)
-        self.metrics.update_seen()
+        if batch:
+            self.metrics.update_seen()
         return result

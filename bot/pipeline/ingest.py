@@ -32,7 +32,14 @@ from bot.matching import RuleMatch
 from bot.pipeline.route import alerting
 from bot.pipeline.rulebook import RuleBook
 from bot.pipeline.scopes import ActiveRule
-from bot.pipeline.values import ChannelInfo, IncomingMessage, IngestResult, NewHit, RetractedHit
+from bot.pipeline.values import (
+    ChannelInfo,
+    HighWater,
+    IncomingMessage,
+    IngestResult,
+    NewHit,
+    RetractedHit,
+)
 from storage import channels, hits, messages, post_versions
 from storage.database import Database
 from storage.hits import HitRecord, StoredHit
@@ -41,9 +48,11 @@ from storage.messages import MessageRecord, StoredMessage
 
 class Ingest(Protocol):
     """What takes batches of messages: ``Pipeline``, ``MeteredIngest`` around it, or a test's
-    recorder. The reader and the export replay feed one."""
+    recorder. The reader feeds one (with the mark each batch reads up to)."""
 
-    async def ingest(self, batch: Sequence[IncomingMessage]) -> object: ...
+    async def ingest(
+        self, batch: Sequence[IncomingMessage], *, mark: HighWater | None = None
+    ) -> object: ...
 
 
 class AlertRouter(Protocol):
@@ -125,16 +134,21 @@ class Pipeline:
         self.rules = rulebook or RuleBook()
 
     async def ingest(
-        self, batch: Sequence[IncomingMessage], *, advance_high_water: bool = False
+        self, batch: Sequence[IncomingMessage], *, mark: HighWater | None = None
     ) -> IngestResult:
-        """Store a batch in one transaction; ``advance_high_water`` also raises each channel's
-        mark to the batch's highest id (for catch-up, whose batches are gap-free)."""
-        if not batch:
+        """Store a batch in one transaction, and with it the channel's new ``mark`` (the
+        reader's catch-up and live posts: a batch and the mark covering it commit together)."""
+        if not batch and mark is None:
             return IngestResult()
         results = []
         async with self.db.transaction():
             for one in version_rounds(batch):
-                results.append(await self._ingest_round(one, advance_high_water))
+                results.append(await self._ingest_round(one))
+            if mark is not None:
+                channel_pk = await channels.ensure_seen(
+                    self.db, mark.telegram_id, title=None, username=None
+                )
+                await channels.advance_high_water(self.db, channel_pk, mark.message_id)
         return IngestResult(
             sum(r.stored for r in results),
             sum(r.updated for r in results),
@@ -142,9 +156,7 @@ class Pipeline:
             tuple(h for r in results for h in r.new_hits),
         )
 
-    async def _ingest_round(
-        self, batch: Sequence[IncomingMessage], advance_high_water: bool
-    ) -> IngestResult:
+    async def _ingest_round(self, batch: Sequence[IncomingMessage]) -> IngestResult:
         """One version of each message of the batch, inside the batch's transaction."""
         db = self.db
         async with db.transaction():
@@ -170,9 +182,6 @@ class Pipeline:
                 unchanged += work.unchanged
                 latest = max(m.date for m in group)
                 await messages.note_last_posts(db, [(work.channel_pk, latest)])
-                if advance_high_water:
-                    top = max(m.message_id for m in group)
-                    await channels.advance_high_water(db, work.channel_pk, top)
             if self.router is not None:
                 revisable, instant = alerting(kept), alerting(new_hits)
                 if retracted:

@@ -38,6 +38,18 @@ class IncomingMessage:
     reactions: int | None = None  # all reactions added up
 
 
+@dataclass(frozen=True, slots=True)
+class HighWater:
+    """A channel's high-water mark moved to ``message_id``: everything up to it was read.
+
+    It goes with the batch that reads up to it, into the same transaction, so a crash leaves
+    the mark where the stored posts end. ``message_id`` may be above the batch's posts: the
+    service messages of a history page drop out of the batch but count as read."""
+
+    telegram_id: int
+    message_id: int
+
+
 Priority = Literal["instant", "digest"]
 
 

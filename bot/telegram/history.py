@@ -9,7 +9,7 @@ from typing import Any
 from telethon import TelegramClient, functions, types
 
 PEERS_PER_DIALOGS_CALL = 100
-CHUNK = 100
+CHUNK = 100  # one GetHistory page
 
 
 def input_peer(telegram_id: int, access_hash: int) -> types.InputPeerChannel:
@@ -34,19 +34,18 @@ async def top_messages(
 
 
 def above(
-    client: TelegramClient, peer: types.InputPeerChannel, mark: int, *, page_wait: float
+    client: TelegramClient, peer: types.InputPeerChannel, mark: int
 ) -> AsyncIterator[list[Any]]:
-    """Everything newer than ``mark``, oldest first, in chunks, ``page_wait`` s between pages."""
-    return _chunks(client.iter_messages(peer, min_id=mark, reverse=True, wait_time=page_wait))
+    """Everything newer than ``mark``, oldest first, a page (``CHUNK``) at a time; the caller
+    paces the pages on its clock."""
+    return _chunks(client.iter_messages(peer, min_id=mark, reverse=True, wait_time=0))
 
 
 def since(
-    client: TelegramClient, peer: types.InputPeerChannel, moment: datetime, *, page_wait: float
+    client: TelegramClient, peer: types.InputPeerChannel, moment: datetime
 ) -> AsyncIterator[list[Any]]:
-    """Everything posted at or after ``moment``, oldest first, in chunks."""
-    return _chunks(
-        client.iter_messages(peer, offset_date=moment, reverse=True, wait_time=page_wait)
-    )
+    """Everything posted at or after ``moment``, oldest first, a page at a time."""
+    return _chunks(client.iter_messages(peer, offset_date=moment, reverse=True, wait_time=0))
 
 
 async def latest(client: TelegramClient, peer: types.InputPeerChannel, count: int) -> list[Any]:

@@ -63,7 +63,7 @@ async def start_reader(
     world: FakeTelegram, db: Database, refs: list[str], **knobs: Unpack[ReaderKnobs]
 ) -> Harness[RecordingIngest]:
     """The reader over a recording stand-in for the pipeline."""
-    return await start_reader_into(RecordingIngest(), world, db, refs, **knobs)
+    return await start_reader_into(RecordingIngest(db), world, db, refs, **knobs)
 
 
 async def start_pipeline_reader(

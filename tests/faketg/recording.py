@@ -4,21 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.pipeline.values import IncomingMessage
+from bot.pipeline.values import HighWater, IncomingMessage
+from storage import channels
+from storage.database import Database
 
 
 class RecordingIngest:
-    """Implements ``ingest(batch)``; ``on_ingest`` may act mid-ingest (e.g. push an update)."""
+    """Implements ``ingest(batch, mark=...)``: records the batch and, as the pipeline does,
+    moves the channel's mark in the database; ``on_ingest`` may act mid-ingest (e.g. push an
+    update)."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self.batches: list[list[IncomingMessage]] = []
         self.on_ingest: Callable[[Sequence[IncomingMessage]], Awaitable[None]] | None = None
 
-    async def ingest(self, batch: Sequence[IncomingMessage]) -> None:
-        self.batches.append(list(batch))
+    async def ingest(
+        self, batch: Sequence[IncomingMessage], *, mark: HighWater | None = None
+    ) -> None:
+        if batch:
+            self.batches.append(list(batch))
         if self.on_ingest is not None:
             hook, self.on_ingest = self.on_ingest, None
             await hook(batch)
+        if mark is not None:
+            channel = await channels.ensure_seen(
+                self.db, mark.telegram_id, title=None, username=None
+            )
+            await channels.advance_high_water(self.db, channel, mark.message_id)
 
     def ids(self, telegram_id: int) -> list[int]:
         """Ids of first-time (non-edit) messages of one channel, in the order received."""

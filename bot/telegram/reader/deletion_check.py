@@ -27,11 +27,16 @@ from typing import Any
 from telethon import errors, types
 
 from bot.logs import fields
-from bot.telegram.catch_up import posts_of
-from bot.telegram.convert import reaction_count
-from bot.telegram.guard import count_flood, guarded
-from bot.telegram.reader_context import ReaderContext
-from bot.telegram.watched import Watched, channel_info_of, peer
+from bot.telegram.incoming import reaction_count
+from bot.telegram.reader.watched import (
+    ReaderContext,
+    Watched,
+    channel_info_of,
+    count_flood,
+    guarded,
+    peer,
+    posts_of,
+)
 from storage import deletions, engagement
 from storage.engagement import Engagement
 

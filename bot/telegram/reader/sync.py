@@ -3,31 +3,52 @@
 It runs on start, after every reconnect, when the watch list changes, on the service's
 periodic sweep (a scheduler job) and when a FloodWait ends. Most channels have nothing new,
 so one ``GetPeerDialogs`` call per 100 channels says which do, and only those read history.
+
+Catching up reads everything above a channel's mark, in chunks; each chunk goes to the
+pipeline with the mark that covers it (``HighWater``), one call and one transaction, so a
+crash or stop mid catch-up resumes exactly where it left off: nothing is lost and nothing is
+ingested twice. A channel read for the first time reads only the configured backfill depth
+(``backfilled``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections import Counter
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from telethon import errors
+from telethon import errors, functions, types
 
 from bot.logs import fields
+from bot.pipeline.values import HighWater
 from bot.telegram import history
-from bot.telegram.catch_up import catch_up
-from bot.telegram.channel_changes import rejoin
-from bot.telegram.channel_status import caught_up, mark_ok, set_state
-from bot.telegram.deletion_check import DeletionCheck
 from bot.telegram.failures import ChannelUnavailable
-from bot.telegram.guard import count_flood, guarded
-from bot.telegram.reader_context import ReaderContext
+from bot.telegram.reader.deletion_check import DeletionCheck
+from bot.telegram.reader.watched import (
+    ReaderContext,
+    Watched,
+    caught_up,
+    count_flood,
+    guarded,
+    label,
+    mark_ok,
+    needs_resolution,
+    peer,
+    posts_of,
+    readable,
+    set_state,
+)
 from bot.telegram.refs import ChannelRefError, parse_channel_ref
 from bot.telegram.resolve import resolve_and_join
-from bot.telegram.watched import Watched, needs_resolution, peer, readable
 from storage import channels
 from storage import state as service_state
+
+LEFT_PRIVATE = "the account left this invite-only channel: watch it again with a valid invite link"
 
 log = logging.getLogger(__name__)
 
@@ -142,3 +163,85 @@ def _summary(ctx: ReaderContext, advanced: int) -> None:
     states = Counter[str](w.row.state for w in ctx.watched)
     level = logging.INFO if advanced else logging.DEBUG
     log.log(level, "sweep done", extra=fields(channels=states.total(), read=advanced, **states))
+
+
+async def catch_up(ctx: ReaderContext, watched: Watched) -> None:
+    """Read everything above the mark (or the backfill), after which the channel is trusted."""
+    channel = peer(watched.row)
+    if not watched.backfilled:
+        await _backfill(ctx, watched, channel)
+    else:
+        await _store_pages(ctx, watched, history.above(ctx.client, channel, watched.high_water))
+    caught_up(ctx, watched)
+    await mark_ok(ctx, watched)
+
+
+async def _store_pages(
+    ctx: ReaderContext, watched: Watched, pages: AsyncIterator[list[Any]]
+) -> None:
+    """Store each page of history; after a full one (more may follow) pause ``page_wait`` on
+    the clock, as Telethon advises between history requests."""
+    async for page in pages:
+        await store(ctx, watched, page)
+        if len(page) == history.CHUNK and ctx.options.page_wait:
+            await ctx.sleep(ctx.options.page_wait)
+
+
+async def store(
+    ctx: ReaderContext,
+    watched: Watched,
+    messages: Sequence[Any],
+    entities: Mapping[int, Any] | None = None,
+) -> None:
+    """Hand the pipeline the posts and the mark they read up to: one call, one transaction."""
+    incoming = posts_of(messages, watched.row, entities)
+    top = max(m.id for m in messages)
+    assert watched.row.telegram_id is not None  # a channel is read only once resolved
+    await ctx.pipeline.ingest(incoming, mark=HighWater(watched.row.telegram_id, top))
+    watched.high_water = max(watched.high_water, top)
+    if ctx.metrics is not None and incoming:
+        newest = max(m.date for m in incoming)
+        ctx.metrics.lag(label(watched.row), (ctx.clock.now() - newest).total_seconds())
+
+
+async def _backfill(ctx: ReaderContext, watched: Watched, channel: types.InputPeerChannel) -> None:
+    """Read the configured depth, then move the mark to the newest post seen before reading.
+
+    The newest id is taken first, so a post that arrives while the backfill reads is above the
+    mark and read by the next catch-up; ``BACKFILL=0`` (or an age with nothing in it) stores
+    nothing and starts from there.
+    """
+    depth = ctx.options.backfill
+    if depth.messages is not None:
+        if depth.messages:
+            newest = await history.latest(ctx.client, channel, depth.messages)
+            top = newest[-1].id if newest else 0
+        else:
+            newest, top = [], await history.newest_id(ctx.client, channel)
+        for start in range(0, len(newest), history.CHUNK):
+            await store(ctx, watched, newest[start : start + history.CHUNK])
+    else:
+        top = await history.newest_id(ctx.client, channel)
+        moment = ctx.clock.now() - timedelta(hours=depth.hours or 0)
+        await _store_pages(ctx, watched, history.since(ctx.client, channel, moment))
+    await channels.finish_backfill(ctx.db, watched.row.id, top)
+    watched.high_water = max(watched.high_water, top)
+    watched.row = replace(watched.row, high_water=watched.high_water, backfilled=True)
+
+
+async def rejoin(ctx: ReaderContext, watched: Watched) -> None:
+    """Join a channel the account left, with the access it has, and distrust it until the
+    next catch-up. A public channel takes anyone back; an invite-only one needs an invite,
+    which only the operator can give, so it fails in words saying so."""
+    row = watched.row
+    assert row.telegram_id is not None and row.access_hash is not None
+    if row.username is None:
+        raise ChannelUnavailable(LEFT_PRIVATE)
+    log.info("left the channel; joining again", extra=fields(channel=row.display_name))
+    with contextlib.suppress(errors.UserAlreadyParticipantError):
+        await ctx.client(
+            functions.channels.JoinChannelRequest(
+                types.InputChannel(row.telegram_id, row.access_hash)
+            )
+        )
+    watched.trusted = False

@@ -3,23 +3,42 @@
 A trusted channel's next post is stored straight from the update. A gap (an id above the
 mark plus one), an ``UpdateChannelTooLong`` or an untrusted channel means updates may have
 been missed, so the channel catches up from history instead, which also covers the update in
-hand. Edits of posts already stored are re-ingested; deletions are marked. The channel as the
-updates describe it comes first (``channel_changes``): a new name, lost access, leaving.
+hand. Edits of posts already stored are re-ingested; deletions are marked.
+
+The channel as the updates describe it comes first. Telegram sends the current ``Channel``
+along with every update, and an ``UpdateChannel`` with nothing but the id when the channel
+changes or the account's membership does. So:
+
+- a new username or title is stored at once: links in alerts are built from the stored
+  username, and an old username is free for anyone to take, so a stale one would send
+  subscribers to someone else's channel;
+- a ``ChannelForbidden`` means the account was banned or the channel made private: the channel
+  fails now, not at the next sweep;
+- ``left`` means the account is no longer a member (left in the app, say), so no live updates
+  would come: the reader joins again with the access it has, then catches up. The sweep does
+  the same for a channel left while the reader was down (no update says so then).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from telethon import types
+from telethon import types, utils
 
-from bot.telegram.catch_up import catch_up, posts_of, store
-from bot.telegram.channel_changes import entity_of, follow
-from bot.telegram.guard import guarded
-from bot.telegram.reader_context import ReaderContext
-from bot.telegram.watched import Watched, channel_info_of, still_waiting
+from bot.telegram.failures import ChannelUnavailable
+from bot.telegram.reader.sync import catch_up, rejoin, store
+from bot.telegram.reader.watched import (
+    ReaderContext,
+    Watched,
+    channel_info_of,
+    guarded,
+    posts_of,
+    still_waiting,
+)
+from storage import channels
 
 LIVE_UPDATES = (
     types.UpdateNewChannelMessage,
@@ -76,11 +95,45 @@ async def _apply(ctx: ReaderContext, watched: Watched, updates: list[Any]) -> No
     fresh = [m for i, m in sorted(messages.items()) if i > mark]
     incoming = posts_of(edits, watched.row, entities)
     if incoming:
-        async with ctx.db.transaction():
-            await ctx.pipeline.ingest(incoming)
+        await ctx.pipeline.ingest(incoming)
     if not watched.trusted and still_waiting(watched.row, ctx.clock.now()):
         return  # the catch-up after the FloodWait reads these from history
     if not watched.trusted or (fresh and fresh[0].id > watched.high_water + 1):
         await catch_up(ctx, watched)  # a gap: history has these and whatever was missed
     elif fresh:
         await store(ctx, watched, fresh, entities)
+
+
+LOST_ACCESS = "the channel is private or the account was banned from it"
+
+log = logging.getLogger(__name__)
+
+
+def entity_of(watched: Watched, entities: Mapping[int, Any]) -> Any:
+    """The channel as the update's entities describe it, None if they do not."""
+    if watched.row.telegram_id is None:
+        return None
+    return entities.get(utils.get_peer_id(types.PeerChannel(watched.row.telegram_id)))
+
+
+async def follow(ctx: ReaderContext, watched: Watched, entity: Any) -> None:
+    """Store a new name, fail on lost access, rejoin after leaving (then distrust the channel:
+    updates sent while it was out never came)."""
+    if isinstance(entity, types.ChannelForbidden):
+        raise ChannelUnavailable(LOST_ACCESS)
+    if not isinstance(entity, types.Channel) or entity.min:
+        return  # a "min" channel carries no reliable username or membership
+    row = watched.row
+    if (entity.username, entity.title) != (row.username, row.title):
+        assert row.telegram_id is not None
+        await channels.set_resolved(
+            ctx.db,
+            row.id,
+            telegram_id=row.telegram_id,
+            access_hash=row.access_hash,
+            username=entity.username,
+            title=entity.title,
+        )
+        watched.row = await channels.get(ctx.db, row.id)
+    if entity.left and row.access_hash is not None:
+        await rejoin(ctx, watched)
