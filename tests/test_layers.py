@@ -16,6 +16,7 @@ PURE = (
     "bot/text/__init__.py",
     "bot/text/alerts.py",
     "bot/text/changes.py",
+    "bot/text/durations.py",
     "bot/text/links.py",
     "bot/text/snippet.py",
 )
