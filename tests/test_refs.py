@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import ChanwatchError
+from bot.export.convert import bare_channel_id
 from bot.telegram.refs import ChannelRef, ChannelRefError, parse_channel_ref
 
 VALID = [
@@ -70,3 +71,12 @@ def test_invalid_references_get_one_plain_line(text: str, says: str) -> None:
     assert says in str(caught.value)
     assert "\n" not in str(caught.value)
     assert isinstance(caught.value, ChanwatchError)
+
+
+def test_digits_other_than_ascii_are_no_id() -> None:
+    """``'²'.isdigit()`` is true but ``int('²')`` fails: a superscript is a bad ref, not a crash."""
+    with pytest.raises(ChannelRefError):
+        parse_channel_ref("²")
+    with pytest.raises(ChannelRefError):
+        parse_channel_ref("t.me/c/²/5")
+    assert bare_channel_id("-100²") is None

@@ -82,7 +82,7 @@ class Search:
     async def callback(self, ctx: BotContext, chat_id: int, data: str) -> Reply:
         token, _, number = data.removeprefix(CALLBACK_PREFIX).partition(":")
         words = self.pages.recall(token, chat_id)
-        if words is None or not number.isdigit():
+        if words is None or not (number.isascii() and number.isdigit()):
             return Reply.text("This search has expired; send /search again.")
         return await self.page(ctx, chat_id, token, words, int(number))
 

@@ -42,7 +42,7 @@ def bare_channel_id(value: object) -> int | None:
     """Telegram Desktop writes the bare positive id; accept a marked ``-100…`` id as well."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.lstrip("-").isdigit():
+    if isinstance(value, str) and value.lstrip("-").isascii() and value.lstrip("-").isdigit():
         value = int(value)
     if not isinstance(value, int):
         return None
@@ -79,7 +79,7 @@ def _poll_text(poll: object) -> str:
 
 
 def _unix(value: object) -> datetime | None:
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, tz=UTC)
@@ -105,7 +105,12 @@ def _when(message: dict[str, Any], unix_key: str, local_key: str) -> datetime | 
 
 def _forward_channel_id(value: object) -> int | None:
     """Newer exports add ``forwarded_from_id`` such as ``channel1234567890``."""
-    if isinstance(value, str) and value.startswith("channel") and value[7:].isdigit():
+    if (
+        isinstance(value, str)
+        and value.startswith("channel")
+        and value[7:].isascii()
+        and value[7:].isdigit()
+    ):
         return int(value[7:])
     return None
 

@@ -61,7 +61,7 @@ async def resolve_alert_chat(client: TelegramClient, value: str) -> int:
     Telegram cannot address one that is in neither without its access hash, and that is one
     line saying what to do rather than a failed start.
     """
-    target: int | str = int(value) if value.lstrip("-").isdigit() else value
+    target: int | str = int(value) if _digits(value.lstrip("-")) else value
     try:
         return await _peer_id(client, target)
     except ValueError:
@@ -94,3 +94,8 @@ async def resolve_alert_chat(client: TelegramClient, value: str) -> int:
 async def _peer_id(client: TelegramClient, target: int | str) -> int:
     entity = await client.get_input_entity(target)
     return int(await client.get_peer_id(entity))
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts ``²``, which ``int`` refuses."""
+    return text.isascii() and text.isdigit()

@@ -68,7 +68,7 @@ def parse_channel_ref(text: str) -> ChannelRef:
     raw = text.strip()
     if not raw:
         raise ChannelRefError("empty channel reference: give @username, a t.me link or an id")
-    if raw.lstrip("-").isdigit():
+    if raw.lstrip("-").isascii() and raw.lstrip("-").isdigit():
         return _numeric(raw)
     if raw.startswith("@"):
         return _username(raw[1:], raw)
@@ -129,9 +129,9 @@ def _link(path: list[str], raw: str) -> ChannelRef:
         return _invite(rest[0], raw)
     if head.lower() == "s" and rest:
         return _username(rest[0], raw)
-    if head.lower() == "c" and rest and rest[0].isdigit():
+    if head.lower() == "c" and rest and rest[0].isascii() and rest[0].isdigit():
         return ChannelRef("id", telegram_id=int(rest[0]))
-    if rest and not rest[0].isdigit():
+    if rest and not (rest[0].isascii() and rest[0].isdigit()):
         raise ChannelRefError(f"{raw!r} is not a channel link")
     return _username(head, raw)
 
