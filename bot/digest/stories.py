@@ -50,7 +50,6 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash, MinHashLSH
 
 from bot.digest.contents import DigestHit, Story
 from bot.matching import normalize
@@ -71,14 +70,22 @@ _SHIFT = np.uint64(0x9E3779B97F4A7C15)  # odd multipliers: position-sensitive wo
 _SALT = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
+# datasketch is imported where it is used: its LSH module pulls in scipy, 0.4 s that every
+# ``chanwatch`` command would pay at start for what only a digest needs, once per process.
+
+
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int) -> tuple[Signature, Signature]:
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=num_perm, seed=1).permutations
     return np.asarray(a, dtype=_U32), np.asarray(b, dtype=_U32)
 
 
 @lru_cache(maxsize=8)
 def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return int(lsh.b), int(lsh.r)
 
