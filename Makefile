@@ -16,8 +16,10 @@ demo: $(STAMP)
 	$(BIN)/chanwatch demo
 
 # Two workers: the suite is mostly CPU (matching, SQLite), and tests share no state.
+# Bytecode is cached even where the environment turns it off: every worker and every
+# SIGKILL test's subprocess would otherwise compile the whole project again.
 test: $(STAMP) lint
-	$(BIN)/pytest -n 2
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
