@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +27,8 @@ _BOT_TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 _CHAT = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$")
 SAVED_MESSAGES = ("me", "self")  # Telethon's names for the account's own chat
 _BACKFILL = re.compile(r"^(\d+)(h|d)?$")
+_PERIOD = re.compile(r"(\d{1,7})(s|m|h|d)")
+_PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 T = TypeVar("T")
 
@@ -58,6 +61,11 @@ class Settings:
     bot_token: str | None = field(default=None, repr=False)
     operator_ids: frozenset[int] = frozenset()
     alert_chat: str | None = None
+    destination_give_up: timedelta = timedelta(days=1)
+    # Where destination URLs' ${VARIABLE}s are looked up when sending (never logged).
+    environment: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -152,6 +160,16 @@ def _port(value: str) -> int:
     return number
 
 
+def _period(value: str) -> timedelta:
+    found = _PERIOD.fullmatch(value.strip())
+    if found is None:
+        raise ValueError(value)
+    period = timedelta(seconds=int(found[1]) * _PERIOD_UNITS[found[2]])
+    if not timedelta(0) < period <= timedelta(days=30):
+        raise ValueError(value)
+    return period
+
+
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -234,6 +252,13 @@ def load_settings(
         or defaults.deletion_check_period,
         health_port=r.get("HEALTH_PORT", _port, "a TCP port number between 1 and 65535"),
         health_host=r.raw("HEALTH_HOST") or defaults.health_host,
+        destination_give_up=r.get(
+            "DESTINATION_GIVE_UP",
+            _period,
+            "a period like 24h, 90m or 2d (at most 30d)",
+        )
+        or defaults.destination_give_up,
+        environment=MappingProxyType(dict(environ)),
     )
     if telegram:
         settings = _with_telegram(r, settings, delivery=delivery)

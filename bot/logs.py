@@ -37,9 +37,12 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets = sorted(
-            {s for s in secrets if len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True
-        )
+        self.secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        known = {*self.secrets, *(s for s in secrets if len(s) >= MIN_SECRET_CHARS)}
+        self.secrets = sorted(known, key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
@@ -140,6 +143,20 @@ def configure_logging(
     root.setLevel(level)
     for noisy in ("telethon", "apscheduler", "aiosqlite", "asyncio", "pymorphy3"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # HTTP clients log request URLs (a destination's token may be in one) at DEBUG, and
+    # Apprise logs each failure: chanwatch logs destination outcomes itself, by name.
+    for talker in ("httpx", "httpcore", "urllib3", "requests", "apprise"):
+        logging.getLogger(talker).setLevel(logging.WARNING)
+    logging.getLogger("apprise").propagate = False
+
+
+def redact_also(secrets: Iterable[str]) -> None:
+    """Hide more values in every log line from now on (a destination URL's ${VARIABLE}s,
+    known only once the service has read its destinations)."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactingFilter):
+                found.add(secrets)
 
 
 def fields(**values: Any) -> dict[str, Any]:

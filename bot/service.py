@@ -17,10 +17,12 @@ One ``Clock`` and one ``Metrics`` serve the whole process: every part gets the s
 and the health listener renders it.
 
 What is wired to what: the reader feeds every post to the pipeline (``MeteredIngest``
-around ``Pipeline``); the pipeline's router (``OutboxRouter``) turns instant hits into outbox
-rows in the same transaction and wakes the deliverer, which sends them. The scheduler is the
-one timer of the service: digests (queued as outbox rows, waking the deliverer too), the
-settings reload, retention pruning, the reader's periodic sweep and the heartbeat. It starts
+around ``Pipeline``); the pipeline's routers (``OutboxRouter`` for chats,
+``DestinationRouter`` for webhooks and services) turn instant hits into outbox rows in the
+same transaction and wake their deliverers (Telegram's, and the destinations' beside it),
+which send them. The scheduler is the one timer of the service: digests (queued as outbox
+rows, waking the deliverer too) and the destinations' digests, the settings reload,
+retention pruning, the reader's periodic sweep and the heartbeat. It starts
 after the reader (it sends digests missed while down at once) and stops first, so no digest
 is queued during the stop. The bot asks it to rebuild its jobs after a chat changes its
 subscriptions or settings, and asks the reader to sync after a watch-list change.
@@ -31,15 +33,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from datetime import timedelta
 
 from bot.chat import BotContext
 from bot.chat.assemble import make_dispatcher
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.destinations.deliverer import DestinationDeliverer
+from bot.destinations.digests import DIGEST_CHECK_EVERY, queue_due_digests
+from bot.destinations.router import DestinationRouter, Routers
 from bot.errors import ChanwatchError
-from bot.logs import RedactingFilter, fields
+from bot.logs import RedactingFilter, fields, redact_also
 from bot.ops import heartbeat
 from bot.ops.health import HealthServer
 from bot.ops.metered import MeteredIngest
@@ -68,6 +73,7 @@ SWEEP_EVERY = timedelta(minutes=5)
 # Share of the grace the reader gets to commit its batch; the deliverer gets the rest.
 READER_SHARE = 0.5
 DELIVERER = "chanwatch-deliverer"
+DESTINATIONS = "chanwatch-destinations"
 
 
 class Service:
@@ -92,8 +98,18 @@ class Service:
         self.deliverer = Deliverer(
             db, TelethonSender(sender), clock=self.clock, metrics=self.metrics
         )
+        self.destinations = DestinationDeliverer(
+            db,
+            settings.environment,
+            clock=self.clock,
+            give_up_after=settings.destination_give_up,
+            redact=self._redact,
+        )
         router = OutboxRouter(settings.zone, clock=self.clock, wake_deliverer=self.deliverer.notify)
-        self.pipeline = Pipeline(db, router=router)
+        to_destinations = DestinationRouter(
+            clock=self.clock, wake_deliverer=self.destinations.notify
+        )
+        self.pipeline = Pipeline(db, router=Routers(router, to_destinations))
         options = ReaderOptions(
             backfill=settings.backfill,
             stop_grace=stop_grace * READER_SHARE,
@@ -121,12 +137,22 @@ class Service:
                     heartbeat.HEARTBEAT_INTERVAL,
                     lambda: heartbeat.beat(db, self.clock.now()),
                 ),
+                Periodic("destination-digests", DIGEST_CHECK_EVERY, self._destination_digests),
             ),
             clock=self.clock,
             wake_deliverer=self.deliverer.notify,
         )
         self.frontend: BotFrontend | None = None
         self.health: HealthServer | None = None
+
+    async def _destination_digests(self) -> None:
+        if await queue_due_digests(self.db, self.clock.now(), self.settings.timezone):
+            self.destinations.notify()
+
+    def _redact(self, secrets: Iterable[str]) -> None:
+        """A destination URL's secrets, once read: out of the logs and the kept last error."""
+        self.redactor.add(secrets)
+        redact_also(secrets)
 
     async def _install_bot(self) -> None:
         operators = set(self.settings.operator_ids)
@@ -188,7 +214,10 @@ class Service:
         await self._install_bot()
         await self.reader.start()
         await self.scheduler.start()
-        return {asyncio.create_task(self.deliverer.run(), name=DELIVERER)}
+        return {
+            asyncio.create_task(self.deliverer.run(), name=DELIVERER),
+            asyncio.create_task(self.destinations.run(), name=DESTINATIONS),
+        }
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set, then shut down in order within ``stop_grace``."""
@@ -231,7 +260,8 @@ class Service:
         await self.scheduler.stop()
         await self.reader.stop()
         self.deliverer.stop()
-        deliverer = [t for t in tasks if t.get_name() == DELIVERER]
+        self.destinations.stop()
+        deliverer = [t for t in tasks if t.get_name() in (DELIVERER, DESTINATIONS)]
         if deliverer:
             await asyncio.wait(deliverer, timeout=max(0.0, deadline - loop.time()))
         for task in tasks:

@@ -28,7 +28,7 @@ from storage.unixtime import from_ts, now_ts, to_ts
 OutboxKind = Literal["alert", "digest", "notice"]
 OutboxStatus = Literal["pending", "sending", "sent", "failed"]
 
-_COLUMNS = (
+COLUMNS = (
     "id, dedup_key, chat_id, kind, body, not_before, status, attempts, last_error, "
     "created_at, sent_at, telegram_message_id"
 )
@@ -41,6 +41,7 @@ class NewOutboxItem:
     kind: OutboxKind
     body: str  # Telegram HTML, at most 4096 characters
     not_before: datetime  # aware; quiet hours push it forward
+    destination_id: int | None = None  # a webhook or service (chat_id 0): storage.destinations
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ class OutboxItem:
     telegram_message_id: int | None
 
 
-def _row(r: sqlite3.Row) -> OutboxItem:
+def item_from_row(r: sqlite3.Row) -> OutboxItem:
     return OutboxItem(
         id=r["id"],
         dedup_key=r["dedup_key"],
@@ -84,8 +85,16 @@ async def enqueue(db: Database, items: Sequence[NewOutboxItem]) -> int:
         for item in items:
             added += await db.execute_rowcount(
                 "INSERT OR IGNORE INTO outbox (dedup_key, chat_id, kind, body, not_before,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (item.dedup_key, item.chat_id, item.kind, item.body, to_ts(item.not_before), now),
+                " created_at, destination_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    item.dedup_key,
+                    item.chat_id,
+                    item.kind,
+                    item.body,
+                    to_ts(item.not_before),
+                    now,
+                    item.destination_id,
+                ),
             )
     return added
 
@@ -144,34 +153,38 @@ async def revise_pending(
 
 
 async def get(db: Database, item_id: int) -> OutboxItem | None:
-    row = await db.fetchone(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (item_id,))
-    return None if row is None else _row(row)
+    row = await db.fetchone(f"SELECT {COLUMNS} FROM outbox WHERE id = ?", (item_id,))
+    return None if row is None else item_from_row(row)
 
 
 async def list_items(db: Database, *, chat_id: int | None = None) -> list[OutboxItem]:
     where, params = ("WHERE chat_id = ?", (chat_id,)) if chat_id is not None else ("", ())
-    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM outbox {where} ORDER BY id", params)
-    return [_row(r) for r in rows]
+    rows = await db.fetchall(f"SELECT {COLUMNS} FROM outbox {where} ORDER BY id", params)
+    return [item_from_row(r) for r in rows]
 
 
 async def due_heads(db: Database, now: datetime, *, limit: int = 100) -> list[OutboxItem]:
     """For each chat, its oldest unsent row, if that row may be sent now; oldest due first.
+    Rows for destinations (webhooks, services) are not Telegram's: ``storage.destinations``.
 
     Only the head of a chat is ever offered, so a chat's messages go out in the order they
     were queued: a head held back (quiet hours, retry backoff, in flight) holds back the rest.
     """
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS} FROM outbox WHERE id IN ("
-        " SELECT MIN(id) FROM outbox WHERE status IN ('pending', 'sending') GROUP BY chat_id)"
+        f"SELECT {COLUMNS} FROM outbox WHERE id IN ("
+        " SELECT MIN(id) FROM outbox WHERE status IN ('pending', 'sending')"
+        "  AND destination_id IS NULL GROUP BY chat_id)"
         " AND status = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
         (to_ts(now), limit),
     )
-    return [_row(r) for r in rows]
+    return [item_from_row(r) for r in rows]
 
 
 async def next_due(db: Database) -> datetime | None:
     """When the earliest pending row becomes sendable (the deliverer sleeps until then)."""
-    row = await db.fetchone("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
+    row = await db.fetchone(
+        "SELECT MIN(not_before) FROM outbox WHERE status = 'pending' AND destination_id IS NULL"
+    )
     return None if row is None or row[0] is None else from_ts(row[0])
 
 
@@ -225,10 +238,14 @@ async def fail_chat(db: Database, chat_id: int, error: str) -> int:
 
 
 async def recover(db: Database) -> int:
-    """At start: rows left ``sending`` by a crash go back to ``pending`` (see module doc)."""
+    """At start: rows left ``sending`` by a crash go back to ``pending`` (see module doc).
+
+    Telegram's rows only: each deliverer recovers its own, before it sends anything, so one
+    never puts back a row the other has in flight (``storage.destinations.recover``).
+    """
     return await db.execute_rowcount(
         "UPDATE outbox SET status = 'pending', last_error = 'interrupted while sending'"
-        " WHERE status = 'sending'"
+        " WHERE status = 'sending' AND destination_id IS NULL"
     )
 
 

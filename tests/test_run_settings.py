@@ -13,27 +13,30 @@ which it reads as a phone number.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import os
-import signal
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telethon import TelegramClient, types
+from telethon import types
 
-from bot.cli.context import CommandContext
-from bot.cli.main import build_parser, main
-from bot.cli.run import handle
-from storage import channels, messages, rules
-from storage.database import Database, open_database
-from tests.faketg import API_HASH, API_ID, FakeTelegram, attach, deliver
+from bot.cli.main import main
+from storage import channels, messages
+from storage.database import Database
+from tests.faketg import FakeTelegram, deliver
+from tests.support.run_command import (
+    Running,
+    Telegram,
+    environment,
+    fake_connect,
+    is_bot,
+    watched_database,
+)
 from tests.support.waiting import eventually
 
 BOT_TOKEN = "7012345678:AAH-first_run-Token-9ZyXwVuTsRqPoNmLk"
@@ -45,81 +48,20 @@ OLD_POSTS = (
 LIVE_POST = "Войска КНДР вошли в Курскую область"
 
 
-@dataclass
-class Telegram:
-    """The fake Telegram every client ``chanwatch run`` builds connects to."""
-
-    world: FakeTelegram
-    clients: list[TelegramClient] = field(default_factory=list)
-
-    @property
-    def user(self) -> TelegramClient:
-        return next(c for c in self.clients if not _is_bot(c))
-
-
-def _is_bot(client: TelegramClient) -> bool:
-    return str(getattr(client.session, "filename", "")).endswith("-bot.session")
-
-
 @pytest.fixture
 def telegram(monkeypatch: pytest.MonkeyPatch) -> Telegram:
     world = FakeTelegram()
     # The posts are recent, so an age backfill has something to read.
     world.now = datetime.now(UTC) - timedelta(hours=3)
     world.bot_tokens.add(BOT_TOKEN)
-    found = Telegram(world)
-    real_connect = TelegramClient.connect
-
-    async def connect_to_fake(client: TelegramClient) -> None:
-        # The bot signs in with its token at every start; the user session is logged in.
-        attach(client, world, bot=_is_bot(client), authorized=not _is_bot(client))
-        found.clients.append(client)
-        await real_connect(client)
-
-    monkeypatch.setattr(TelegramClient, "connect", connect_to_fake)
-    return found
-
-
-def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
-    session = tmp_path / "secrets" / "reader.session"
-    session.parent.mkdir(parents=True, exist_ok=True)
-    session.touch(mode=0o600)  # `chanwatch login` made it; the fake account is logged in
-    return {
-        "API_ID": str(API_ID),
-        "API_HASH": API_HASH,
-        "SESSION_PATH": str(session),
-        "DATABASE_PATH": str(tmp_path / "chanwatch.db"),
-        **settings,
-    }
+    return fake_connect(world, monkeypatch.setattr)
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """The database ``chanwatch run`` will use, with the channel and an instant rule."""
-    database = await open_database(tmp_path / "chanwatch.db")
-    await channels.watch(database, "@svodki", username="svodki")
-    await rules.add(database, "dprk", "КНДР", priority="instant")
-    try:
+    async with watched_database(tmp_path / "chanwatch.db") as database:
         yield database
-    finally:
-        await database.close()
-
-
-class Running:
-    """``chanwatch run`` in this process, stopped the way a supervisor stops it (SIGTERM)."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.err = io.StringIO()
-        args = build_parser().parse_args(["run"])
-        ctx = CommandContext(
-            environ=env, stdout=io.StringIO(), stderr=self.err, stdin=io.StringIO()
-        )
-        self.task = asyncio.create_task(handle(args, ctx))
-
-    async def stop(self) -> None:
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert await asyncio.wait_for(self.task, 30) == 0
-        assert self.err.getvalue().endswith("chanwatch: stopped\n")
 
 
 async def first_sync_done(db: Database, running: Running) -> Any:
@@ -130,8 +72,7 @@ async def first_sync_done(db: Database, running: Running) -> Any:
         return channel
 
     async def ready() -> bool:
-        if running.task.done():
-            running.task.result()  # a failed start: its error, not a timeout
+        running.check()  # a failed start: its error, not a timeout
         return bool((await row()).backfilled)
 
     await eventually(ready, what="the first catch-up committed")
@@ -282,7 +223,7 @@ async def test_with_a_bot_token_the_live_post_reaches_the_subscriber_through_the
     olena = world.add_user("Олена")
     running = Running(environment(tmp_path, BOT_TOKEN=BOT_TOKEN, BACKFILL="0", ACCESS="open"))
     await first_sync_done(db, running)
-    bot = next(c for c in telegram.clients if _is_bot(c))
+    bot = next(c for c in telegram.clients if is_bot(c))
     await deliver(bot, world, world.user_message(olena, "/subscribe dprk"))
     await eventually(lambda: bool(sent_to(world, types.PeerUser(olena.id))), what="the reply")
 
@@ -380,17 +321,14 @@ async def test_every_other_setting_still_stores_and_alerts_a_live_post(
         env[name] = value
     if "SESSION_PATH" in extra:
         Path(env["SESSION_PATH"] + ".session").touch(mode=0o600)
-    database = await open_database(env["DATABASE_PATH"])
-    await channels.watch(database, "@svodki", username="svodki")
-    await rules.add(database, "dprk", "КНДР", priority="instant")
-    running = Running(env)
-    row = await first_sync_done(database, running)
+    async with watched_database(Path(env["DATABASE_PATH"])) as database:
+        running = Running(env)
+        row = await first_sync_done(database, running)
 
-    await deliver(telegram.user, world, world.post(channel, LIVE_POST))
-    saved = types.PeerUser(world.me.id)
-    await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, saved)), what="alert")
-    assert 4 in await stored_ids(database, row.id, 4)
-    await database.close()
+        await deliver(telegram.user, world, world.post(channel, LIVE_POST))
+        saved = types.PeerUser(world.me.id)
+        await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, saved)), what="alert")
+        assert 4 in await stored_ids(database, row.id, 4)
     await running.stop()
     if extra.get("LOG_FORMAT") == "json":
         *records, stopped = running.err.getvalue().splitlines()

@@ -27,6 +27,7 @@ from bot.cli import (
     backup,
     channels,
     demo,
+    destinations,
     digest,
     doctor,
     export,
@@ -65,6 +66,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     replay,
     rules,
     access,
+    destinations,
 )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.destinations.status import destination_lines
 from bot.ops import heartbeat
 from storage import channels, stats
 from storage.channels import Channel
@@ -35,6 +36,7 @@ class StatusReport:
     subscribers_active: int
     subscribers_inactive: tuple[stats.InactiveSubscriber, ...]
     subscribers_inactive_count: int
+    destinations: tuple[str, ...] = ()  # one line each (bot.destinations.status)
 
     @property
     def running(self) -> bool:
@@ -83,6 +85,7 @@ async def collect_status(
         subscribers_active=active,
         subscribers_inactive=tuple(await stats.inactive_subscribers(db)),
         subscribers_inactive_count=inactive_count,
+        destinations=await destination_lines(db),
     )
 
 
@@ -171,6 +174,9 @@ def render_text(report: StatusReport, *, all_channels: bool = False) -> str:
         f"{report.subscribers_inactive_count} inactive"
     )
     lines += [f"  {_subscriber_line(s)}" for s in report.subscribers_inactive]
+    if report.destinations:
+        lines.append(f"Destinations: {len(report.destinations)}")
+        lines += [f"  {line}" for line in report.destinations]
     if report.life.last_error:
         at = report.life.last_error_at
         prefix = f"{_when(report, at)} " if at else ""
@@ -201,6 +207,11 @@ def render_html(report: StatusReport, *, limit: int = HTML_LIMIT) -> str:
             f"<b>Subscribers:</b> {report.subscribers_active} active, "
             f"{report.subscribers_inactive_count} inactive",
             [f"• {e(_subscriber_line(s))}" for s in report.subscribers_inactive],
+        ),
+        *(
+            [(f"<b>Destinations:</b> {len(report.destinations)}", [f"• {e(d)}" for d in dests])]
+            if (dests := report.destinations)
+            else []
         ),
         *([(f"<b>Last error:</b> {e(error)}", [])] if error else []),
     ]

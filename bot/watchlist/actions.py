@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.destinations.actions import remove_destination, save_destination
 from bot.telegram.refs import ChannelRefError, parse_channel_ref
 from bot.watchlist import validate
-from bot.watchlist.entries import ChannelSpec, RuleSpec, Watchlist
+from bot.watchlist.entries import ChannelSpec, DestinationSpec, RuleSpec, Watchlist
 from bot.watchlist.plan import Plan, plan_changes
 from bot.watchlist.validate import InvalidField
-from storage import audit, channels, rules
+from storage import audit, channels, destinations, rules
 from storage.channels import Channel
 from storage.database import Database
 from storage.errors import NotFoundError
@@ -166,7 +167,11 @@ async def current_watchlist(db: Database) -> Watchlist:
         RuleSpec(r.name, r.query, r.priority, tuple(sorted(r.scopes)), r.paused)
         for r in await rules.list_rules(db)
     ]
-    return Watchlist(tuple(sorted(watched, key=lambda c: c.ref)), tuple(stored))
+    known = tuple(
+        DestinationSpec(d.name, d.values) for d in await destinations.list_destinations(db)
+    )
+    # None when there are none: an exported file then has no destinations key, as before
+    return Watchlist(tuple(sorted(watched, key=lambda c: c.ref)), tuple(stored), known or None)
 
 
 async def apply_watchlist(
@@ -194,6 +199,10 @@ async def apply_watchlist(
             await add_rule(
                 db, actor, rule.name, rule.query, rule.priority, rule.scopes, rule.paused
             )
+        for gone in plan.remove_destinations:
+            await remove_destination(db, actor, gone.name)
+        for wanted in plan.save_destinations:
+            await save_destination(db, actor, wanted)
     return plan
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.pipeline.values import Priority
+from storage.destinations import DestinationValues
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,16 @@ class RuleSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class DestinationSpec:
+    """A webhook or notification service; its URL holds ``${VARIABLE}``s, not secrets."""
+
+    name: str
+    values: DestinationValues
+
+
+@dataclass(frozen=True, slots=True)
 class Watchlist:
     channels: tuple[ChannelSpec, ...] = ()
     rules: tuple[RuleSpec, ...] = ()
+    # None: the file has no destinations key and leaves the database's destinations alone
+    destinations: tuple[DestinationSpec, ...] | None = None

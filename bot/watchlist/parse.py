@@ -15,16 +15,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.destinations import spec as destination
 from bot.errors import WatchlistError
 from bot.watchlist import validate
-from bot.watchlist.entries import ChannelSpec, RuleSpec, Watchlist
+from bot.watchlist.entries import ChannelSpec, DestinationSpec, RuleSpec, Watchlist
 from bot.watchlist.validate import InvalidField
+from storage.destinations import DestinationValues
 
 T = TypeVar("T")
-_TOP_FIELDS = ("channels", "rules")
+_TOP_FIELDS = ("channels", "rules", "destinations")
 _CHANNEL_FIELDS = ("ref", "tags")
 _RULE_FIELDS = ("name", "query", "priority", "channels", "paused")
-_HEADER = re.compile(r"^\s*\[\[\s*(channels|rules)\s*\]\]")
+_DESTINATION_FIELDS = (
+    "name",
+    "url",
+    "rules",
+    "format",
+    "secret",
+    "digest",
+    "instant",
+    "per_minute",
+)
+_HEADER = re.compile(r"^\s*\[\[\s*(channels|rules|destinations)\s*\]\]")
 _ANY_HEADER = re.compile(r"^\s*\[")
 
 
@@ -33,7 +45,7 @@ class _Lines:
 
     def __init__(self, text: str) -> None:
         self._lines = text.splitlines()
-        self._headers: dict[str, list[int]] = {"channels": [], "rules": []}
+        self._headers: dict[str, list[int]] = {"channels": [], "rules": [], "destinations": []}
         for number, line in enumerate(self._lines, 1):
             found = _HEADER.match(line)
             if found:
@@ -102,14 +114,71 @@ def parse_watchlist(text: str, path: str = "<watchlist>") -> Watchlist:
     out = _Collector(_Lines(text))
     for key in data:
         if key not in _TOP_FIELDS:
-            out.problems.append(f"unknown top-level field {key!r} (expected channels, rules)")
+            out.problems.append(
+                f"unknown top-level field {key!r} (expected channels, rules, destinations)"
+            )
     channel_items = _tables(data, "channels", out)
     rule_items = _tables(data, "rules", out)
     channels, known_tags = _channels(channel_items, out)
     rules = _rules(rule_items, known_tags, out)
+    wanted = None
+    if "destinations" in data:
+        names = {r.name for r in rules} | {i["name"] for i in rule_items if _named(i)}
+        wanted = tuple(_destinations(_tables(data, "destinations", out), names, known_tags, out))
     if out.problems:
         raise WatchlistError(path, out.problems)
-    return Watchlist(tuple(channels), tuple(rules))
+    return Watchlist(tuple(channels), tuple(rules), wanted)
+
+
+def _named(item: object) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("name"), str)
+
+
+def _destinations(
+    items: list[Any], rules: set[str], tags: set[str], out: _Collector
+) -> list[DestinationSpec]:
+    found: list[DestinationSpec] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            out.add(
+                _At(f"[[destinations]] #{index}", "destinations", index), None, "must be a table"
+            )
+            continue
+        at = _at("destinations", index, item, "name")
+        _unknown(item, _DESTINATION_FIELDS, at, out)
+        name = _required(item, "name", at, destination.name, out)
+        if name is not None and name in seen:
+            out.add(at, "name", f"duplicate name, first used by [[destinations]] #{seen[name]}")
+            continue
+        url = _required(item, "url", at, destination.url, out)
+        targets = out.check(at, "rules", lambda v: destination.targets(v, rules, tags), _seq(item))
+        values = [
+            out.check(at, key, check, item.get(key, default))
+            for key, check, default in (
+                ("format", destination.body_format, "markdown"),
+                ("secret", destination.secret_variable, None),
+                ("digest", destination.digest_schedule, None),
+                ("instant", validate.flag, True),
+                ("per_minute", destination.per_minute, 30),
+            )
+        ]
+        if name is None or url is None or targets is None or None in (values[0], *values[3:]):
+            continue
+        seen[name] = index
+        fmt, secret, digest, instant, per_minute = values
+        found.append(
+            DestinationSpec(
+                name,
+                DestinationValues(url, targets, fmt, secret, instant, digest, per_minute),  # type: ignore[arg-type]
+            )
+        )
+    return found
+
+
+def _seq(item: dict[str, Any]) -> list[Any]:
+    value = item.get("rules", [])
+    return value if isinstance(value, list) else [value]
 
 
 def _tables(data: dict[str, Any], key: str, out: _Collector) -> list[Any]:

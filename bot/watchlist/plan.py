@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from bot.watchlist.entries import ChannelSpec, RuleSpec, Watchlist
+from bot.watchlist.entries import ChannelSpec, DestinationSpec, RuleSpec, Watchlist
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +15,8 @@ class Plan:
     add_rules: tuple[RuleSpec, ...] = ()
     change_rules: tuple[tuple[RuleSpec, RuleSpec], ...] = ()
     remove_rules: tuple[RuleSpec, ...] = ()
+    save_destinations: tuple[DestinationSpec, ...] = ()  # new or changed
+    remove_destinations: tuple[DestinationSpec, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -37,6 +39,8 @@ class Plan:
             for old, new in self.change_rules
         ]
         out += [f"- rule {r.name} (its hits are deleted)" for r in self.remove_rules]
+        out += [f"+ destination {d.name}: {d.values.url}" for d in self.save_destinations]
+        out += [f"- destination {d.name}" for d in self.remove_destinations]
         return out
 
 
@@ -62,6 +66,8 @@ def plan_changes(current: Watchlist, desired: Watchlist) -> Plan:
     want_channels = {c.ref: c for c in desired.channels}
     have_rules = {r.name: r for r in current.rules}
     want_rules = {r.name: r for r in desired.rules}
+    have = {d.name: d for d in current.destinations or ()}
+    want = have if desired.destinations is None else {d.name: d for d in desired.destinations}
     return Plan(
         add_channels=tuple(c for ref, c in want_channels.items() if ref not in have_channels),
         retag_channels=tuple(
@@ -77,4 +83,6 @@ def plan_changes(current: Watchlist, desired: Watchlist) -> Plan:
             if name in have_rules and have_rules[name] != r
         ),
         remove_rules=tuple(r for name, r in have_rules.items() if name not in want_rules),
+        save_destinations=tuple(d for name, d in want.items() if have.get(name) != d),
+        remove_destinations=tuple(d for name, d in have.items() if name not in want),
     )

@@ -6,7 +6,8 @@ from typing import Any
 
 import tomli_w
 
-from bot.watchlist.entries import Watchlist
+from bot.destinations.spec import target_names
+from bot.watchlist.entries import DestinationSpec, Watchlist
 
 
 def dump_watchlist(watchlist: Watchlist) -> str:
@@ -28,7 +29,27 @@ def dump_watchlist(watchlist: Watchlist) -> str:
                 entry["paused"] = True
             rules.append(entry)
         data["rules"] = rules
+    if watchlist.destinations:
+        data["destinations"] = [_destination(d) for d in watchlist.destinations]
     header = (
         "# chanwatch watchlist, written by `chanwatch export`; apply with `chanwatch apply`.\n\n"
     )
     return header + tomli_w.dumps(data, multiline_strings=False)
+
+
+def _destination(destination: DestinationSpec) -> dict[str, Any]:
+    values = destination.values
+    entry: dict[str, Any] = {
+        "name": destination.name,
+        "url": values.url,
+        "rules": target_names(values.targets),
+    }
+    optional = (
+        ("format", values.format, "markdown"),
+        ("secret", values.secret_env, None),
+        ("digest", values.digest_schedule, None),
+        ("instant", values.instant, True),
+        ("per_minute", values.per_minute, 30),
+    )
+    entry.update({key: value for key, value, default in optional if value != default})
+    return entry
