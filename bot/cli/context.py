@@ -7,6 +7,7 @@ their own environment and capture what they print.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,18 @@ from typing import TextIO
 from bot.config import Settings, load_settings
 from bot.errors import ChanwatchError
 from storage.database import Database, connect
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write through a hidden partial file and a rename, so a reader (a feed reader, a later
+    ``apply``) never sees half a file; a failure is one line."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise ChanwatchError(f"cannot write {target}: {error.strerror or error}") from None
 
 
 def path_argument(text: str) -> Path:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-from bot.cli.context import CommandContext, path_argument
-from bot.errors import ChanwatchError
+from bot.cli.context import CommandContext, path_argument, write_file
 from bot.watchlist import dump_watchlist
 from bot.watchlist.actions import current_watchlist
 
@@ -34,12 +32,6 @@ async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
         ctx.stdout.write(text)
         return 0
     target: Path = args.file
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, target)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise ChanwatchError(f"cannot write {target}: {error.strerror or error}") from None
+    write_file(target, text.encode("utf-8"))
     print(f"Wrote {target}.", file=ctx.stdout)
     return 0

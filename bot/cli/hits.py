@@ -1,4 +1,5 @@
-"""``chanwatch hits``: stored messages with hits, as JSON Lines, CSV or a Markdown table."""
+"""``chanwatch hits``: stored messages with hits, as JSON Lines, CSV, a Markdown table, a
+MISP event or a STIX 2.1 bundle (for case tools: ``bot/intel``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import TextIO
 
 from bot.cli.context import CommandContext
 from bot.errors import UsageError
+from bot.intel.misp import misp_event
+from bot.intel.stix import stix_bundle
 from bot.text.durations import DurationError, parse_duration
 from bot.text.posts import post_url
 from storage import hits, post_versions
@@ -46,7 +49,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="with --format json: each post's earlier wordings, oldest first",
     )
-    parser.add_argument("--format", choices=("json", "csv", "md"), default="md")
+    parser.add_argument(
+        "--format",
+        choices=tuple(WRITERS),
+        default="md",
+        help="md (default), json (JSON Lines), csv, misp (a MISP event), stix (STIX 2.1 bundle)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -130,10 +138,20 @@ def _marks(item: MessageHits) -> str:
     )
 
 
+def write_misp(found: list[MessageHits], out: TextIO) -> None:
+    out.write(misp_event(found) + "\n")
+
+
+def write_stix(found: list[MessageHits], out: TextIO) -> None:
+    out.write(stix_bundle(found) + "\n")
+
+
 WRITERS: dict[str, Callable[[list[MessageHits], TextIO], None]] = {
     "json": write_json,
     "csv": write_csv,
     "md": write_md,
+    "misp": write_misp,
+    "stix": write_stix,
 }
 
 
