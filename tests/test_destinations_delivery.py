@@ -13,6 +13,7 @@ from bot.destinations.deliverer import DestinationDeliverer
 from bot.destinations.digests import queue_due_digests
 from bot.destinations.payload import decode
 from bot.destinations.router import DestinationRouter, Routers
+from bot.ops.status import collect_status, render_html, render_text
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
 from bot.pipeline.values import ChannelInfo, IncomingMessage
@@ -142,3 +143,22 @@ async def test_each_destination_has_its_own_rate_limit_and_an_unset_variable_wai
     assert "NOT_SET_ANYWHERE is not set" in waiting.last_error
     [head, *_] = await destinations.rows_of(db, unset)
     assert (head.status, head.attempts) == ("pending", 0)
+
+
+async def test_status_names_each_destination_and_why_one_is_inactive(db: Database) -> None:
+    await add(db, "case-hook", "https://cases.example.org/h/${TOKEN}", "all")
+    dead = await add(db, "newsroom-slack", "slack://${A}/${B}/${C}", "all")
+    await destinations.deactivate(db, dead, "failing since 2024-10-27 12:00 UTC: <html> 404")
+    report = await collect_status(db, NOW)
+    assert render_text(report).splitlines()[-3:] == [
+        "Destinations: 2",
+        "  case-hook (webhook): active, 0 waiting",
+        "  newsroom-slack (apprise): inactive: failing since 2024-10-27 12:00 UTC: <html> 404",
+    ]
+    html = render_html(report)
+    assert "<b>Destinations:</b> 2" in html
+    assert (
+        "• newsroom-slack (apprise): inactive: failing since 2024-10-27 12:00 UTC: &lt;html&gt; 404"
+        in html
+    )
+    assert "${TOKEN}" not in html and "cases.example.org" not in html
