@@ -138,6 +138,9 @@ def test_database_override_wins() -> None:
         ("RETENTION_DAYS", "0", "a whole number of days from 1 to 36,500"),
         ("BACKFILL", "99999999d", "a message count like 200 (0 for none, at most 1,000,000)"),
         ("BACKFILL", "5000000", "a message count like 200 (0 for none, at most 1,000,000)"),
+        ("DESTINATION_GIVE_UP", "31d", "a period like 24h, 90m or 2d (at most 30d)"),
+        ("DESTINATION_GIVE_UP", "0h", "a period like 24h, 90m or 2d (at most 30d)"),
+        ("DESTINATION_GIVE_UP", "a day", "a period like 24h, 90m or 2d (at most 30d)"),
     ],
 )
 def test_values_too_large_to_run_with_are_refused_at_start(
@@ -165,3 +168,20 @@ def test_the_deletion_check_window_and_period_are_settings() -> None:
         "DELETION_CHECK_WINDOW must be a period like 7d, 48h or 2w (got 'forever')",
         "DELETION_CHECK_PERIOD must be a period like 1h, 30m or 6h (got '0h')",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "period"),
+    [(None, timedelta(days=1)), ("90m", timedelta(minutes=90)), ("2d", timedelta(days=2))],
+)
+def test_destination_give_up_is_a_period_with_a_day_by_default(
+    value: str | None, period: timedelta
+) -> None:
+    environ = {} if value is None else {"DESTINATION_GIVE_UP": value}
+    assert load_settings(environ).destination_give_up == period
+
+
+def test_the_environment_is_kept_for_destination_urls_but_never_shown() -> None:
+    settings = load_settings({**GOOD, "SLACK_TOKEN": "xoxb-planted-9f8e7d"})
+    assert settings.environment["SLACK_TOKEN"] == "xoxb-planted-9f8e7d"
+    assert "xoxb-planted" not in repr(settings)

@@ -301,6 +301,7 @@ OTHER_SETTINGS = [
     {"HEALTH_PORT": "free", "HEALTH_HOST": "127.0.0.1"},
     {"DATABASE_PATH": "nested/new/dir/chanwatch.db"},
     {"SESSION_PATH": "secrets/reader"},  # Telethon adds .session
+    {"DESTINATION_GIVE_UP": "90m"},
 ]
 
 
