@@ -179,6 +179,26 @@ def test_add_refuses_bad_input_in_one_line(
     assert "abc123def" not in err
 
 
+def test_a_service_url_apprise_cannot_read_is_refused_when_its_variables_are_set(
+    tmp_path: Path, applied: Path
+) -> None:
+    argv = ["destinations", "add", "team", "slack://${SLACK_A}/#osint", "--rules", "all"]
+    code, _, err = cli(tmp_path, *argv, SLACK_A="not-a-token-form")
+    assert code == 1
+    assert err == (
+        "chanwatch: error: Apprise cannot read slack://${SLACK_A}/#osint (with its variables put"
+        " in): check the URL's form for the service at https://github.com/caronc/apprise/wiki\n"
+    )
+    good = ["destinations", "add", "team", "ntfy://ntfy.sh/${TOPIC}", "--rules", "all"]
+    assert cli(tmp_path, *good, TOPIC="osint-kursk")[0] == 0
+    again = ["destinations", "add", "team", "ntfy://ntfy.sh/${TOPIC}", "--rules", "dprk-kursk"]
+    assert cli(tmp_path, *again, TOPIC="osint-kursk")[1] == "Destination team (apprise) saved.\n"
+    assert [(a, b) for a, b, _ in audit(tmp_path)][-2:] == [
+        ("cli", "destination.add"),
+        ("cli", "destination.update"),
+    ]
+
+
 def test_test_sends_a_signed_message_now_and_reports_a_failure_in_one_line(
     tmp_path: Path, applied: Path
 ) -> None:

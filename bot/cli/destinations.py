@@ -13,8 +13,8 @@ import argparse
 from bot.cli.context import CommandContext
 from bot.destinations import spec
 from bot.destinations.actions import remove_destination, save_destination, send_test
-from bot.destinations.transport import Delivered
-from bot.destinations.urls import kind_of, missing, shown
+from bot.destinations.transport import Delivered, valid_for_apprise
+from bot.destinations.urls import expand, kind_of, missing, shown
 from bot.errors import ChanwatchError
 from bot.watchlist.entries import DestinationSpec
 from storage import channels, destinations, rules
@@ -62,6 +62,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def handle_add(args: argparse.Namespace, ctx: CommandContext) -> int:
     url = spec.url(args.url)
     absent = missing(url, ctx.environ)
+    if (
+        not absent
+        and kind_of(url) == "apprise"
+        and not valid_for_apprise(expand(url, ctx.environ).url)
+    ):
+        # Checked here, where the values are at hand; a file applied elsewhere cannot be.
+        raise ChanwatchError(
+            f"Apprise cannot read {shown(url)} (with its variables put in): check the URL's"
+            " form for the service at https://github.com/caronc/apprise/wiki"
+        )
     async with ctx.database(create=True) as db:
         known_rules = {r.name for r in await rules.list_rules(db)}
         known_tags = {
