@@ -1,8 +1,9 @@
-"""SIGKILL of ``chanwatch run`` while it is sending to a webhook, then a restart: every alert
-arrives, and exactly once once the receiver keeps the ``Idempotency-Key``s it has seen.
+"""SIGKILL of ``chanwatch run`` while it is sending to a webhook, or to an Apprise ``json://``
+target, then a restart: every alert arrives, and exactly once once the receiver keeps the
+``Idempotency-Key``s it has seen (Apprise's JSON target carries the header too).
 
 The child process is the real command on the fake Telegram (``python -m
-tests.support.run_command``): its backfill reads six matching posts, and the webhook on
+tests.support.run_command``): its backfill reads six matching posts, and the server on
 127.0.0.1 holds the third request unanswered — the send is in flight, ``sending`` is
 committed, no answer recorded — when the test kills the process. The restarted command sends
 that one row again with the same key and body, and the rest once each.
@@ -16,7 +17,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,10 +37,26 @@ PATIENCE_S = 60.0
 HELD = 2
 
 
-async def prepare(tmp_path: Path, hook: Receiver) -> Path:
+@dataclass(frozen=True)
+class Target:
+    """How a destination reaches the receiver, and where a request carries the post."""
 
+    name: str
+    scheme: str
+    post_text: Callable[[Any], str]
+
+
+TARGETS = [
+    Target("webhook", "http", lambda event: str(event["snippet"])),
+    # Apprise's JSON target: {"title", "message", ...}; the message quotes the post.
+    Target("apprise json", "json", lambda note: str(note["message"]).split("\n\n")[1][2:]),
+]
+
+
+async def prepare(tmp_path: Path, hook: Receiver, target: Target) -> Path:
     async with watched_database(tmp_path / "chanwatch.db") as db:
-        values = DestinationValues(url=hook.url(), targets=("rule:dprk",))
+        url = hook.url(scheme=target.scheme)
+        values = DestinationValues(url=url, targets=("rule:dprk",), format="markdown")
         await save_destination(db, "test", DestinationSpec("newsroom", values))
     env_file = tmp_path / "env.json"
     env_file.write_text(
@@ -64,13 +84,14 @@ def wait_for(condition: object, process: subprocess.Popen[bytes], log: Path, wha
 
 
 @pytest.mark.slow
-async def test_a_kill_during_a_webhook_send_loses_nothing_and_resends_only_that_one(
-    tmp_path: Path,
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
+async def test_a_kill_during_a_send_loses_nothing_and_resends_only_that_one(
+    tmp_path: Path, target: Target
 ) -> None:
     log = tmp_path / "run.log"
     with receiver() as hook:
         hook.hold_at = HELD
-        env_file = await prepare(tmp_path, hook)
+        env_file = await prepare(tmp_path, hook, target)
         first = start(env_file, log)
         try:
             wait_for(hook.held.is_set, first, log, "the third send in flight")
@@ -95,7 +116,7 @@ async def test_a_kill_during_a_webhook_send_loses_nothing_and_resends_only_that_
     assert sends == {key: 2 if key == held else 1 for key in sends}
     again = [r.body for r in hook.received if r.headers["idempotency-key"] == held]
     assert again[0] == again[1]  # byte for byte: the same event, the same signature
-    texts = sorted(json.loads(r.body)["snippet"] for r in hook.received)
+    texts = sorted(target.post_text(r.json()).replace("**", "") for r in hook.received)
     assert sorted(set(texts)) == sorted(KILL_POSTS)
 
     db = await open_database(tmp_path / "chanwatch.db")
