@@ -40,11 +40,15 @@ def iso(moment: datetime) -> str:
 
 
 def alert_event(event_id: str, hit: NewHit) -> dict[str, Any]:
+    return {"id": event_id, **alert_fields(hit)}
+
+
+def alert_fields(hit: NewHit) -> dict[str, Any]:
+    """The event of a hit but its id: the same for every destination, so built once a hit."""
     words = [hit.text[start:end] for start, end in hit.spans]
     snippet = make_snippet(hit.text, hit.spans, SNIPPET_WIDTH)
     return {
         "schema": ALERT_SCHEMA,
-        "id": event_id,
         "type": "alert",
         "rule": hit.rule,
         "channel": {

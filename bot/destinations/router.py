@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
-from bot.destinations.payload import alert_event, encode
+from bot.destinations.payload import alert_event, alert_fields, encode
 from bot.pipeline.ingest import AlertRouter
 from bot.pipeline.route import Recipient, alert_subject, route
 from bot.pipeline.values import NewHit, RetractedHit
@@ -64,9 +64,14 @@ class DestinationRouter:
             tags[telegram_id] = frozenset(known.tags) if known else frozenset()
         now = self.clock.now()
         items = []
+        events: dict[int, dict[str, object]] = {}  # hit id -> its event, built once
         for delivery in route(hits, [_recipient(d) for d in listening], tags, now):
             key = destination_key(delivery.chat_id, _subject(delivery.hit))
-            body = encode(alert_event(key, delivery.hit))
+            hit = delivery.hit
+            if hit.hit_id not in events:
+                events[hit.hit_id] = alert_fields(hit)
+            fields = events[hit.hit_id]
+            body = encode({"id": key, **fields})
             items.append(destinations.row_for(delivery.chat_id, key, "alert", body, now))
         if await outbox.enqueue(db, items):
             self.wake_deliverer()
