@@ -5,6 +5,7 @@ variable the URL needs that is not set."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from storage.destinations import DestinationValues
 from tests.support.clock import FakeClock
 from tests.support.digest_dataset import DAY, T0, store_day
 from tests.support.http_receiver import receiver
+from tests.support.waiting import eventually
 
 SVODKI = ChannelInfo(1001, "Сводки Приграничья", "svodki_prigran")
 NOW = datetime(2024, 10, 27, 12, tzinfo=UTC)
@@ -162,3 +164,26 @@ async def test_status_names_each_destination_and_why_one_is_inactive(db: Databas
         in html
     )
     assert "${TOKEN}" not in html and "cases.example.org" not in html
+
+
+async def test_a_destination_slow_to_answer_does_not_keep_another_waiting(db: Database) -> None:
+    ingest = await pipeline(db)
+    with receiver() as slow, receiver() as quick:
+        slow.hold_at = 0  # its first request hangs until released
+        await add(db, "slow", slow.url(), "rule:dprk")
+        await add(db, "quick", quick.url(), "rule:dprk")
+        await ingest.ingest([post("Колонна КНДР у Суджи")])
+        deliverer = DestinationDeliverer(db, {})
+        passing = asyncio.create_task(deliverer.deliver_due())
+        await eventually(
+            lambda: bool(quick.received) and slow.held.is_set(), what="the quick one's alert"
+        )
+        await eventually(lambda: quick_sent(db), what="recorded as sent")
+        assert not passing.done()  # the slow one's request is still in flight
+        slow.release.set()
+        assert await passing == 2
+    assert [r.status for r in await destinations.rows_of(db, 1)] == ["sent"]
+
+
+async def quick_sent(db: Database) -> bool:
+    return [r.status for r in await destinations.rows_of(db, 2)] == ["sent"]

@@ -2,13 +2,14 @@
 each one's rate limit, beside (and independent of) the Telegram deliverer.
 
 Each destination has its own token bucket (``per_minute``, with as many in a burst) and its
-own head-of-line order, so a slow or dead webhook holds back only itself: Telegram
-subscribers and the other destinations go on. A failure that may pass (network, 5xx, 429)
-is retried with backoff — 1, 2, 4 … seconds, at most 15 minutes — or after the time a
-``Retry-After`` asked for, which is not counted as the row's fault. A destination failing
-without a single success for ``give_up_after`` (a day) is made inactive with the reason,
-shown by ``/status`` and ``chanwatch status``, and its unsent rows are given up; saving the
-destination again (``destinations add`` or ``apply``) makes it active.
+own head-of-line order, and each pass sends to every due destination at once, so a slow or
+dead webhook holds back only itself: Telegram subscribers go on untouched, and the other
+destinations lose at most one request's wait to it while it is retried. A failure that may
+pass (network, 5xx, 429) is retried with backoff — 1, 2, 4 … seconds, at most 15 minutes —
+or after the time a ``Retry-After`` asked for, which is not counted as the row's fault. A
+destination failing without a single success for ``give_up_after`` (a day) is made inactive
+with the reason, shown by ``/status`` and ``chanwatch status``, and its unsent rows are given
+up; saving the destination again (``destinations add`` or ``apply``) makes it active.
 
 Crash safety is the outbox's: ``sending`` is committed before the request and ``sent``
 after; on start this deliverer puts its own rows left ``sending`` back to ``pending`` and
@@ -122,18 +123,19 @@ class DestinationDeliverer:
             await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def deliver_due(self) -> int:
-        """One pass: at most one row per destination whose bucket has a token."""
+        """One pass: at most one row per destination whose bucket has a token, sent to all of
+        them at once, so a destination slow to answer costs the others one request's wait
+        (at most the 15 s timeout) rather than a turn each."""
         known = {d.id: d for d in await destinations.list_destinations(self.db, active_only=True)}
-        handled = 0
-        for due in await destinations.due_heads(self.db, self.clock.now()):
-            destination = known.get(due.destination_id)
-            if self._stopping or destination is None:
-                continue
-            if not self._bucket(destination).try_take():
-                continue
-            await self._deliver(destination, due)
-            handled += 1
-        return handled
+        chosen = [
+            (known[due.destination_id], due)
+            for due in await destinations.due_heads(self.db, self.clock.now())
+            if not self._stopping
+            and due.destination_id in known
+            and self._bucket(known[due.destination_id]).try_take()
+        ]
+        await asyncio.gather(*(self._deliver(destination, due) for destination, due in chosen))
+        return len(chosen)
 
     def _bucket(self, destination: Destination) -> TokenBucket:
         per_minute = destination.values.per_minute
