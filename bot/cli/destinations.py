@@ -33,20 +33,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = sub.add_parser("add", help="add a destination, or replace one of the same name")
-    add.add_argument("name", metavar="NAME")
+    add.add_argument("name", metavar="NAME", help="what status and the audit log call it")
     add.add_argument("url", metavar="URL", help="https://… (webhook) or an Apprise URL")
     add.add_argument(
         "--rules",
         nargs="+",
         required=True,
         metavar="RULE",
-        help='rule names, "tag:NAME" (rules on channels with the tag) or "all"',
+        help='rule names, "tag:NAME" (every hit in channels with the tag) or "all"',
     )
-    add.add_argument("--format", default="markdown", choices=spec.FORMATS)
+    add.add_argument(
+        "--format",
+        default="markdown",
+        choices=spec.FORMATS,
+        help="the body a notification service gets (default markdown; webhooks get JSON)",
+    )
     add.add_argument("--secret", metavar="VARIABLE", help="webhooks: sign with this variable")
     add.add_argument("--digest", metavar="SCHEDULE", help='also send digests, e.g. "daily 08:00"')
     add.add_argument("--no-instant", action="store_true", help="digests only: no instant alerts")
-    add.add_argument("--per-minute", type=int, default=30, metavar="N", help="rate limit")
+    add.add_argument(
+        "--per-minute", type=int, default=30, metavar="N", help="rate limit (default 30)"
+    )
     add.set_defaults(handler=handle_add)
     sub.add_parser("list", help="list destinations and their state").set_defaults(
         handler=handle_list
