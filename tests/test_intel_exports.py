@@ -29,6 +29,7 @@ POSTS = {
     4: "Погода: дождь.",
 }
 ATOM = "{http://www.w3.org/2005/Atom}"
+DELETED_AT = 1729900000
 
 
 @pytest.fixture
@@ -42,6 +43,12 @@ def db(tmp_path: Path) -> Path:
     assert run_cli(["--db", str(path), "replay", str(tmp_path / "e.json")])[0] == 0
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE channels SET username = 'svodki_prigran'")
+        # Post 2 was taken down, as the reader's deletion check records it.
+        conn.execute(
+            "UPDATE messages SET deleted = 1, deleted_at = ?, deleted_via = 'check'"
+            " WHERE message_id = 2",
+            (DELETED_AT,),
+        )
     return path
 
 
@@ -80,6 +87,11 @@ def test_the_misp_event_validates_and_has_one_microblog_object_per_post(db: Path
         [reference] = item.references
         assert hashes[reference.referenced_uuid] == sha(POSTS[number])
     assert "dprk-kursk" in posts["https://t.me/svodki_prigran/1"].comment
+    taken_down = posts["https://t.me/svodki_prigran/2"]
+    [removed] = taken_down.get_attributes_by_relation("removal-date")
+    assert int(removed.value.timestamp()) == DELETED_AT
+    assert taken_down.comment.endswith("(deleted since)")
+    assert not posts["https://t.me/svodki_prigran/1"].get_attributes_by_relation("removal-date")
 
 
 def test_two_misp_exports_of_a_post_give_it_the_same_ids(db: Path) -> None:
@@ -117,6 +129,8 @@ def test_the_stix_bundle_passes_the_stix_2_1_validator_and_parses_strictly(db: P
         assert seen.first_observed == seen.last_observed
     ukrainian = next(n for n in by_type["note"] if "Курщині" in n.content)
     assert ukrainian.labels == ["chanwatch-rule:dprk-kursk"]
+    english = next(n for n in by_type["note"] if "North Korean" in n.content)
+    assert english.labels == ["chanwatch-rule:dprk-kursk", "chanwatch-deleted"]
 
 
 def test_an_empty_period_is_a_valid_empty_misp_event_and_stix_bundle(db: Path) -> None:

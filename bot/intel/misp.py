@@ -1,7 +1,8 @@
 """``chanwatch hits --format misp``: one MISP event, built with PyMISP, one object per post.
 
 Each post is a ``microblog`` object (MISP's template for a public post: the text, its link,
-the channel's @username and title, when it was posted), so MISP shows it as a post and not
+the channel's @username and title, when it was posted and, once deleted, when chanwatch
+learned of the deletion), so MISP shows it as a post and not
 as loose attributes. The text's SHA-256 is an attribute of the event the object refers to
 (``related-to``): the template has no hash field, and a hash lets analysts correlate the
 same wording seen elsewhere. The rules that matched are the event's tags and each object's
@@ -65,7 +66,8 @@ def _add_post(event: MISPEvent, post: MessageHits) -> None:
     )
     item = MISPObject("microblog", strict=True)
     item.uuid = str(post_uuid(post))
-    item.comment = f"Telegram post matched by {', '.join(post.rules)}"
+    gone = " (deleted since)" if post.deleted else ""
+    item.comment = f"Telegram post matched by {', '.join(post.rules)}{gone}"
     item.add_attribute("post", value=post.text or "(no text)")
     item.add_attribute("link", value=post_url(post))
     item.add_attribute("type", value="Other")
@@ -73,6 +75,8 @@ def _add_post(event: MISPEvent, post: MessageHits) -> None:
     if post.channel_username:
         item.add_attribute("username", value=f"@{post.channel_username}")
     item.add_attribute("creation-date", value=utc(post.date))
+    if post.deleted_at is not None:  # evidence that it was taken down, and when we learned it
+        item.add_attribute("removal-date", value=utc(post.deleted_at))
     assert isinstance(digest, MISPAttribute)  # one value gives one attribute
     item.add_reference(digest.uuid, "related-to")
     event.add_object(item)

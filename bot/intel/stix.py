@@ -67,6 +67,7 @@ def _post_objects(post: MessageHits, now: datetime) -> list[object]:
         abstract=f"{name_of(post)}: matched {', '.join(post.rules)}",
         content=quote or "(no text)",
         object_refs=[seen.id],
-        labels=[f"chanwatch-rule:{rule}" for rule in post.rules],
+        labels=[f"chanwatch-rule:{rule}" for rule in post.rules]
+        + (["chanwatch-deleted"] if post.deleted else []),
     )
     return [url, text, seen, note]
