@@ -38,6 +38,7 @@ from bot.matching.tokens import words
         ("Kyiv", "kyiv"),  # a Latin word stays Latin
         ("Kyїv", "kyїv"),  # mostly Latin, but ї has no Latin twin: it stays
         ("Kурск и Kyiv", "курск и kyiv"),  # folding is per word
+        ("#Kурск_news", "#курск_news"),  # "_" separates words for folding too
         ("ВOЙНA", "война"),  # Latin O and A in a mostly Cyrillic word
         ("BOЙHA", "boйha"),  # mostly Latin letters: the word folds toward Latin
     ],
@@ -49,14 +50,16 @@ def test_normalization_rules(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("#КНДР и @rybar_channel", ["кндр", "и", "rybar_channel"]),
+        ("#КНДР и @rybar_channel", ["кндр", "и", "rybar", "channel"]),
+        ("#КНДР_в_Курске", ["кндр", "в", "курске"]),
+        ("__Суджа__ и snake_case_name", ["суджа", "и", "snake", "case", "name"]),
         ("north-korean troops", ["north", "korean", "troops"]),
         ("об'єкт, м’ясо!", ["об'єкт", "м'ясо"]),
         ("🔥 Взрыв в 3:15 🔥", ["взрыв", "в", "3", "15"]),
         ("'цитата'", ["цитата"]),
     ],
 )
-def test_words_split_on_hyphens_and_punctuation_keep_numbers_and_hashtags(
+def test_words_split_on_hyphens_underscores_and_punctuation_keep_numbers_and_hashtags(
     text: str, expected: list[str]
 ) -> None:
     assert words(normalize(text)) == expected

@@ -173,6 +173,34 @@ def test_words_are_listed_once_in_text_order() -> None:
     assert len(found.spans) == 3
 
 
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        ("КНДР", "#КНДР_в_Курске", ["КНДР"]),
+        ("Курск", "#КНДР_в_Курске", ["Курске"]),
+        ("Курщина", "#ЗСУ_на_Курщині", ["Курщині"]),
+        ("ЗСУ", "#ЗСУ_на_Курщині", ["ЗСУ"]),
+        ("Суджа", "__Суджа__ снова под ударом", ["Суджа"]),
+        ('"North Korea"', "#North_Korea sends troops", ["North", "Korea"]),
+        ("drone", "#drone_strikes overnight", ["drone"]),
+        ("Курск", "#Kурск_news", ["Kурск"]),
+        ("rybar_channel", "пишет @rybar_channel", ["rybar", "channel"]),
+    ],
+)
+def test_underscore_separates_words_and_spans_cover_only_the_words(
+    query: str, text: str, expected: list[str]
+) -> None:
+    (found,) = RuleSet.compile([("r", query)]).match(text)
+    assert [text[s:e] for s, e in found.spans] == expected
+
+
+def test_underscore_joined_words_still_need_their_own_match() -> None:
+    assert not matches("Курск", "#Курская_область")
+    assert not matches("=Курск", "#КНДР_в_Курске")
+    assert not matches('"КНДР Курск"', "#КНДР_в_Курске")
+    assert matches('"КНДР в Курске"', "#КНДР_в_Курске")
+
+
 def test_compile_raises_on_the_first_bad_rule_naming_it() -> None:
     with pytest.raises(RuleError) as caught:
         RuleSet.compile([("good", "Курск"), ("bad", '"Курск'), ("worse", "(")])

@@ -2,9 +2,10 @@
 
 A word is a run of letters, digits and combining marks, with single apostrophes allowed
 inside (Ukrainian ``об'єкт``); everything else separates words, so hyphens split
-(``north-korean``), ``#`` and ``@`` fall away from hashtags and mentions, and emoji and
-punctuation vanish. Offsets are only needed for messages that matched something, so mapping
-them back to the original text (``align``) may be slow.
+(``north-korean``), ``_`` splits hashtags (``#ЗСУ_на_Курщині``), ``#`` and ``@`` fall away
+from hashtags and mentions, and emoji and punctuation vanish. Offsets are only needed for
+messages that matched something, so mapping them back to the original text (``align``) may be
+slow.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.matching.normalize import fold_homoglyphs, keeps_offsets, normalize_piece
+from bot.matching.normalize import WORD_PATTERN, fold_homoglyphs, keeps_offsets, normalize_piece
 
-TOKEN = re.compile(r"[\w\u0300-\u036f]+(?:'[\w\u0300-\u036f]+)*")
+TOKEN = re.compile(WORD_PATTERN)
 
 
 def words(normalized: str) -> list[str]:
