@@ -36,11 +36,19 @@ from bot.matching.tokens import words
         ("Курcк", "курск"),  # Latin c in a Cyrillic word
         ("Хapкiв", "харків"),  # Latin a, p, i in a Ukrainian word: i becomes і
         ("Kyiv", "kyiv"),  # a Latin word stays Latin
-        ("Kyїv", "kyїv"),  # mostly Latin, but ї has no Latin twin: it stays
         ("Kурск и Kyiv", "курск и kyiv"),  # folding is per word
         ("#Kурск_news", "#курск_news"),  # "_" separates words for folding too
         ("ВOЙНA", "война"),  # Latin O and A in a mostly Cyrillic word
-        ("BOЙHA", "boйha"),  # mostly Latin letters: the word folds toward Latin
+        ("BOЙHA", "война"),  # mostly Latin letters, but no Latin word has a й
+        ("ceвepокopейcкиe", "северокорейские"),  # й and и make it Cyrillic
+        ("Кypcк", "курск"),  # 3 Latin + 2 Cyrillic look-alikes: the Cyrillic reading is a word
+        ("Kypcке", "курске"),  # the same for an inflected form
+        ("Kypcк", "kypck"),  # one Cyrillic letter is no evidence: hоme is not номе
+        ("hоme", "home"),
+        ("Кyiv", "kyiv"),  # v has no Cyrillic twin: Latin
+        ("drоne", "drone"),  # Cyrillic о in an English word
+        ("hoсkey", "hockey"),  # all look-alikes, but the Cyrillic reading is no word
+        ("Kyїv", "kyїv"),  # letters only each script has: a real mixture, left alone
     ],
 )
 def test_normalization_rules(text: str, expected: str) -> None:

@@ -201,6 +201,42 @@ def test_underscore_joined_words_still_need_their_own_match() -> None:
     assert matches('"КНДР в Курске"', "#КНДР_в_Курске")
 
 
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        # 3 Latin + 2 Cyrillic look-alikes: the Cyrillic reading is a known word
+        ("Курск", "удар по Кypcку", ("Кypcку",)),
+        ("Курск", "под Kypcком", ("Kypcком",)),
+        ("Курск", "из Kypcка", ("Kypcка",)),
+        ("Харків", "вибухи у Xapкoвi", ("Xapкoвi",)),
+        # a letter only Cyrillic has (й, и, я) never lets a word fold toward Latin
+        ("северокорейский", "ceвepокopейcкиe военные", ("ceвepокopейcкиe",)),
+        ('"северокорейские военные"', "ceвepокopейcкиe военные", ("ceвepокopейcкиe", "военные")),
+        ("Корея", "Пiвнiчнa Kopeя", ("Kopeя",)),
+        ("война", "BOЙHA", ("BOЙHA",)),
+        (r"/курск\pL*/", "в Кypcке", ("Кypcке",)),
+        # English words stay English
+        ("drone", "two drоnes", ("drоnes",)),
+        ("Kyiv", "strikes on Кyiv", ("Кyiv",)),
+        ("hockey", "hoсkey night", ("hoсkey",)),
+    ],
+)
+def test_look_alike_letters_fold_toward_the_script_the_word_is_in(
+    query: str, text: str, expected: tuple[str, ...]
+) -> None:
+    (found,) = RuleSet.compile([("r", query)]).match(text)
+    assert found.words == expected
+
+
+def test_look_alike_folding_does_not_invent_cyrillic_words() -> None:
+    assert not matches("Киев", "strikes on Кyiv")
+    assert not matches("Курск", "Kyrsk")
+    assert not matches("Курск", "Kypcк")  # one Cyrillic letter: read as Latin kypck
+    assert matches("home", "hоme")  # not the Russian номе
+    assert not matches("тур", "tуpe")
+    assert not matches("Київ", "Kyїv")
+
+
 def test_compile_raises_on_the_first_bad_rule_naming_it() -> None:
     with pytest.raises(RuleError) as caught:
         RuleSet.compile([("good", "Курск"), ("bad", '"Курск'), ("worse", "(")])

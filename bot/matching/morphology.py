@@ -56,6 +56,10 @@ class Morphology:
         """Forget cached analyses (benchmarks measure the cold path with it)."""
         self.keys.cache_clear()  # type: ignore[attr-defined]
 
+    def knows(self, word: str) -> bool:
+        """Whether the Russian or the Ukrainian dictionary has this normalized word form."""
+        return bool(self._ru.word_is_known(word) or self._uk.word_is_known(word))
+
     def parses(self, word: str) -> list[Any]:
         """Both analyzers' parses of a Cyrillic word whose lemma is one of its keys.
 

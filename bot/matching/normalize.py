@@ -11,9 +11,9 @@ Cyrillic message, the largest single cost; searching first took matching from ~1
 Steps, in order: NFKC, case folding (and NFKC again when folding produced unnormalized text),
 removal of invisible characters and the combining acute accent (stress marks; other combining
 marks are letters such as ``й``), apostrophe variants made ``'``, ``ё`` -> ``е``, and Latin/Cyrillic
-look-alike letters folded to the dominant script of a word that mixes both scripts. Removing a
-character can let its neighbours compose under NFKC, so the rare path repeats until stable:
-``normalize`` is idempotent.
+look-alike letters folded inside a word that mixes both scripts (``fold_word`` says toward
+which). Removing a character can let its neighbours compose under NFKC, so the rare path
+repeats until stable: ``normalize`` is idempotent.
 
 Homoglyph folding is a per-word step (``fold_word``) so the matcher can apply it once per
 distinct word, when it first sees it, instead of searching every message for mixed words;
@@ -26,6 +26,8 @@ import re
 import unicodedata
 
 import re2
+
+from bot.matching.morphology import morphology
 
 _INVISIBLE = (
     "\u00ad\u034f\u061c\u180e"
@@ -51,6 +53,22 @@ _TO_LATIN = str.maketrans(_CYRILLIC, _LATIN)
 
 _LATIN_LETTER = "a-z\u00df-\u024f"
 _CYRILLIC_LETTER = "\u0400-\u052f"
+# Cyrillic letters no Latin letter looks like (``й``, ``и``, ``л``...): a word holding one is
+# Cyrillic whatever else it holds, so its Latin look-alikes are the substitutes.
+_CYRILLIC_ONLY = re.compile(
+    "[" + re.escape("".join(chr(c) for c in range(0x400, 0x530) if chr(c) not in _CYRILLIC)) + "]"
+)
+_LATIN_ONLY = re.compile(
+    "["
+    + re.escape(
+        "".join(
+            chr(c)
+            for c in (*range(ord("a"), ord("z") + 1), *range(0xDF, 0x250))
+            if chr(c) not in _LATIN
+        )
+    )
+    + "]"
+)
 # A word: letters and digits with the combining marks that follow them, single apostrophes
 # inside (Ukrainian ``об'єкт``). ``_`` separates words: hashtags join words with it
 # (``#КНДР_в_Курске``). Written as runs of ``[^\W_]`` rather than an alternation with the
@@ -70,6 +88,8 @@ _LATIN_COUNT = re.compile(rf"[{_LATIN_LETTER}]")
 _CYRILLIC_COUNT = re.compile(rf"[{_CYRILLIC_LETTER}]")
 
 _MAX_ROUNDS = 4
+# Cyrillic letters a mostly Latin look-alike word needs before its Cyrillic reading counts.
+MIN_CYRILLIC_READING = 2
 
 
 def normalize(text: str) -> str:
@@ -123,15 +143,35 @@ def fold_homoglyphs(text: str) -> str:
 
 
 def fold_word(word: str) -> str:
-    """Fold one word toward the script with more letters in it (ties go to Cyrillic).
+    """Fold the look-alike letters of a mixed-script word into one script.
 
-    Folding only moves letters toward the majority script, so it is idempotent.
+    Toward Cyrillic when Cyrillic letters are at least as many as Latin ones; when the word
+    holds a letter only Cyrillic has and none only Latin has (``BOЙHA`` is ``война``: no Latin
+    word has a ``й``); or when every letter is a look-alike, at least ``MIN_CYRILLIC_READING``
+    of them Cyrillic, and the Cyrillic reading is a word the Russian or Ukrainian dictionary
+    knows (``Кypcк`` is ``курск``, three Latin letters notwithstanding). With one Cyrillic
+    letter the dictionaries are no evidence: they know 120 of the 290 Cyrillic readings of
+    common English words with one letter swapped (``hоme`` would be ``номе``), 20 of 130 with
+    two. A mostly Latin word with letters only each script has (``Kyїv``) is a real mixture
+    and stays as written; any other word folds toward Latin (``Кyiv``, ``Kypcк``). Each fold
+    leaves no letter to fold back, so folding is idempotent.
     """
     latin = len(_LATIN_COUNT.findall(word))
-    cyrillic = len(_CYRILLIC_COUNT.findall(word))
-    if latin == 0 or cyrillic == 0:
+    if latin == 0:
         return word
-    return word.translate(_TO_LATIN if latin > cyrillic else _TO_CYRILLIC)
+    cyrillic = len(_CYRILLIC_COUNT.findall(word))
+    if cyrillic == 0:
+        return word
+    if latin <= cyrillic:
+        return word.translate(_TO_CYRILLIC)
+    latin_only = _LATIN_ONLY.search(word) is not None
+    if _CYRILLIC_ONLY.search(word) is not None:
+        return word if latin_only else word.translate(_TO_CYRILLIC)
+    if not latin_only and cyrillic >= MIN_CYRILLIC_READING:
+        reading = word.translate(_TO_CYRILLIC)
+        if morphology().knows(reading):
+            return reading
+    return word.translate(_TO_LATIN)
 
 
 def _fold_case(text: str) -> str:
