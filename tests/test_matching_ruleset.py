@@ -237,6 +237,61 @@ def test_look_alike_folding_does_not_invent_cyrillic_words() -> None:
     assert not matches("Київ", "Kyїv")
 
 
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        # names the dictionaries do not know: every case form reaches the rule word
+        ('"Ким Чен Ын"', "визит Ким Чен Ына", ("Ким", "Чен", "Ына")),
+        ('"Ким Чен Ын"', "письмо Ким Чен Ыну", ("Ким", "Чен", "Ыну")),
+        ('"Ким Чен Ын"', "о Ким Чен Ыне", ("Ким", "Чен", "Ыне")),
+        ('"Ким Чен Ын"', "встреча с Ким Чен Ыном", ("Ким", "Чен", "Ыном")),
+        ('"Малая Локня"', "бои у Малой Локни", ("Малой", "Локни")),
+        ('"Малая Локня"', "зашли в Малую Локню", ("Малую", "Локню")),
+        ('"Малая Локня"', "бої біля Малої Локні", ("Малої", "Локні")),
+        ("Плехово", "В Плехове ночью", ("Плехове",)),
+        ("Плехово", "под Плеховом", ("Плеховом",)),
+        ("Плехово", "в Плехово", ("Плехово",)),
+        ("Плехово", "ситуація у Плехові", ("Плехові",)),
+        # a possessive place name declines as an adjective, though часов is a Russian word
+        ('"Часов Яр"', "В Часовом Яре", ("Часовом", "Яре")),
+        ('"Часов Яр"', "под Часовым Яром", ("Часовым", "Яром")),
+        ('"Часов Яр"', "окраины Часова Яра", ("Часова", "Яра")),
+        ('"Часов Яр"', "бої за Часового Яру", ("Часового", "Яру")),
+        (
+            '"Часов Яр" NEAR/3 (дрон OR drone)',
+            "дроны над Часовым Яром",
+            ("дроны", "Часовым", "Яром"),
+        ),
+    ],
+)
+def test_unknown_names_match_in_every_case(
+    query: str, text: str, expected: tuple[str, ...]
+) -> None:
+    (found,) = RuleSet.compile([("r", query)]).match(text)
+    assert found.words == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("Ын", "Ынтымак"),
+        ("Плехово", "Плехановым"),
+        ("Плехово", "Плеховка"),
+        ('"Часов Яр"', "часовой яр"),
+        ('"Малая Локня"', "малая ложка"),
+        ("Plekhovo", "Plekhove"),
+    ],
+)
+def test_name_forms_are_case_endings_on_the_name_and_nothing_else(query: str, text: str) -> None:
+    assert not matches(query, text)
+
+
+def test_name_forms_do_not_reach_exact_rules() -> None:
+    ruleset = RuleSet.compile([("word", "Плехово"), ("exact", "=Плехово")])
+    assert [m.rule for m in ruleset.match("в Плехове")] == ["word"]
+    assert [m.rule for m in ruleset.match("в Плехово")] == ["exact", "word"]
+
+
 def test_compile_raises_on_the_first_bad_rule_naming_it() -> None:
     with pytest.raises(RuleError) as caught:
         RuleSet.compile([("good", "Курск"), ("bad", '"Курск'), ("worse", "(")])

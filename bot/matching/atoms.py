@@ -1,7 +1,8 @@
 """The atoms rules are built from, and which of them each word of a message satisfies.
 
-An atom is what a rule term compiles to: a word term's set of lemma keys, an ``=exact`` form or
-a ``prefix*``. Rules share atoms (10,000 rules name far fewer distinct things), and the index
+An atom is what a rule term compiles to: a word term's set of lemma keys (and, for a word a
+dictionary lacks, its ``names`` forms as exact spellings), an ``=exact`` form or a
+``prefix*``. Rules share atoms (10,000 rules name far fewer distinct things), and the index
 runs from key to atoms, so a message word costs one morphology lookup and a few dict probes
 however many rules there are. Regexes are registered here as well, one id per distinct
 pattern, so predicates and highlighting share them.
@@ -17,7 +18,8 @@ from bisect import insort
 from typing import cast
 
 from bot.matching.boundaries import BoundedRegex
-from bot.matching.morphology import Morphology
+from bot.matching.morphology import Morphology, script
+from bot.matching.names import name_forms
 from bot.matching.normalize import fold_word
 from bot.matching.query import Regex, Term, TermKind
 from bot.matching.tokens import TOKEN
@@ -45,6 +47,8 @@ class AtomIndex:
             "prefix": self._by_prefix,
         }
         self._prefix_lengths: list[int] = []
+        # Word terms whose name forms are indexed: compiling asks for a term's atom repeatedly.
+        self._named: set[str] = set()
         self._regex_ids: dict[str, int] = {}
         self.regexes: list[BoundedRegex] = []
         self._chunks: dict[str, frozenset[int]] = {}
@@ -54,7 +58,11 @@ class AtomIndex:
     # compiling -------------------------------------------------------------------------
 
     def atom(self, term: Term) -> int:
-        """The id of ``term``'s atom; terms with the same lemma keys share one."""
+        """The id of ``term``'s atom; terms with the same lemma keys share one.
+
+        A word the dictionaries do not know also matches its name forms (``names``), indexed
+        as exact spellings: its lemma would not reach them.
+        """
         if term.kind == "word":
             keys = self._morph.keys(term.text)
             identity: tuple[str, object] = ("word", keys)
@@ -62,18 +70,27 @@ class AtomIndex:
             keys = frozenset((term.text,))
             identity = (term.kind, term.text)
         atom = self._ids.get(identity)
-        if atom is not None:
-            return atom
-        atom = len(self._cost)
-        self._ids[identity] = atom
-        table = self._tables[term.kind]
-        for key in keys:
-            table[key] = (*table.get(key, ()), atom)
-            if term.kind == "prefix" and len(key) not in self._prefix_lengths:
-                insort(self._prefix_lengths, len(key))
-        self._cost.append((2.0 if term.kind == "prefix" else 1.0) / max(len(term.text), 1))
-        self._uses.append(0)
+        if atom is None:
+            atom = len(self._cost)
+            self._ids[identity] = atom
+            table = self._tables[term.kind]
+            for key in keys:
+                _add(table, key, atom)
+                if term.kind == "prefix" and len(key) not in self._prefix_lengths:
+                    insort(self._prefix_lengths, len(key))
+            self._cost.append((2.0 if term.kind == "prefix" else 1.0) / max(len(term.text), 1))
+            self._uses.append(0)
+        if term.kind == "word" and term.text not in self._named:
+            self._index_name_forms(term.text, atom)
         return atom
+
+    def _index_name_forms(self, word: str, atom: int) -> None:
+        self._named.add(word)
+        if script(word) != "cyrillic":
+            return
+        morph = self._morph
+        for form in name_forms(word, morph.languages(word), morph.unknown_to(word)):
+            _add(self._by_exact, form, atom)
 
     def regex(self, node: Regex) -> int:
         """The id of ``node``'s pattern; rules repeating a pattern share one."""
@@ -149,3 +166,9 @@ class AtomIndex:
         result = frozenset(atoms) if atoms else EMPTY
         self._words[word] = result
         return result
+
+
+def _add(table: dict[str, tuple[int, ...]], key: str, atom: int) -> None:
+    atoms = table.get(key, ())
+    if atom not in atoms:
+        table[key] = (*atoms, atom)

@@ -32,6 +32,7 @@ _RUSSIAN_ONLY = re.compile("[ыэъё]")
 CACHE_SIZE = 1 << 17
 
 Script = Literal["cyrillic", "latin", "other"]
+Language = Literal["ru", "uk"]
 
 
 def script(word: str) -> Script:
@@ -59,6 +60,19 @@ class Morphology:
     def knows(self, word: str) -> bool:
         """Whether the Russian or the Ukrainian dictionary has this normalized word form."""
         return bool(self._ru.word_is_known(word) or self._uk.word_is_known(word))
+
+    def languages(self, word: str) -> list[Language]:
+        """The languages a Cyrillic word may be in: letters only one has leave only that one."""
+        if _UKRAINIAN_ONLY.search(word) is not None:
+            return ["uk"]
+        if _RUSSIAN_ONLY.search(word) is not None:
+            return ["ru"]
+        return ["ru", "uk"]
+
+    def unknown_to(self, word: str) -> list[Language]:
+        """Those of the word's ``languages`` whose dictionary does not have it."""
+        analyzers = {"ru": self._ru, "uk": self._uk}
+        return [lang for lang in self.languages(word) if not analyzers[lang].word_is_known(word)]
 
     def parses(self, word: str) -> list[Any]:
         """Both analyzers' parses of a Cyrillic word whose lemma is one of its keys.
