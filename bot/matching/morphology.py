@@ -23,13 +23,8 @@ from typing import Any, Literal
 
 import pymorphy3
 import Stemmer
-from pymorphy3.units import (
-    DictionaryAnalyzer,
-    KnownPrefixAnalyzer,
-    KnownSuffixAnalyzer,
-    UnknAnalyzer,
-    UnknownPrefixAnalyzer,
-)
+
+from bot.matching.chain import normal_forms, plan
 
 _CYRILLIC = re.compile("[\u0400-\u052f]")
 _LATIN = re.compile("[a-z\u00df-\u024f]")
@@ -37,18 +32,6 @@ _UKRAINIAN_ONLY = re.compile("[іїєґ]")
 _RUSSIAN_ONLY = re.compile("[ыэъё]")
 
 CACHE_SIZE = 1 << 17
-# The pymorphy3 units that can analyze a lower-case word of letters, digits and apostrophes
-# with a Cyrillic letter in it. The others read numbers, punctuation, Latin or Roman numerals,
-# hyphenated words or upper-case initials, which the matcher's words never are.
-_WORD_UNITS = (
-    DictionaryAnalyzer,
-    KnownPrefixAnalyzer,
-    UnknownPrefixAnalyzer,
-    KnownSuffixAnalyzer,
-    UnknAnalyzer,
-)
-# A unit to run (or None) and whether a non-empty result stops the analysis after it.
-_Plan = tuple[tuple[Any, bool], ...]
 
 Script = Literal["cyrillic", "latin", "other"]
 Language = Literal["ru", "uk"]
@@ -70,8 +53,8 @@ class Morphology:
         self._ru = pymorphy3.MorphAnalyzer(lang="ru")
         self._uk = pymorphy3.MorphAnalyzer(lang="uk")
         self._stemmer = Stemmer.Stemmer("english")
-        self._ru_plan = _plan(self._ru)
-        self._uk_plan = _plan(self._uk)
+        self._ru_plan = plan(self._ru)
+        self._uk_plan = plan(self._uk)
         self.keys: Callable[[str], frozenset[str]] = lru_cache(maxsize=cache_size)(self._analyze)
 
     def clear_cache(self) -> None:
@@ -119,49 +102,17 @@ class Morphology:
 
     def _slavic(self, word: str) -> list[str]:
         if _UKRAINIAN_ONLY.search(word) is not None:
-            return _normal_forms(self._uk_plan, word)
+            return normal_forms(self._uk_plan, word)
         if _RUSSIAN_ONLY.search(word) is not None:
-            return _normal_forms(self._ru_plan, word)
+            return normal_forms(self._ru_plan, word)
         ru_known = self._ru.word_is_known(word)
         uk_known = self._uk.word_is_known(word)
         forms: list[str] = []
         if ru_known or not uk_known:
-            forms.extend(_normal_forms(self._ru_plan, word))
+            forms.extend(normal_forms(self._ru_plan, word))
         if uk_known or not ru_known:
-            forms.extend(_normal_forms(self._uk_plan, word))
+            forms.extend(normal_forms(self._uk_plan, word))
         return forms
-
-
-def _plan(analyzer: pymorphy3.MorphAnalyzer) -> _Plan:
-    """``analyzer``'s chain of units with those that never apply to a matcher word left out.
-
-    A left-out unit keeps its place as a stop: a chain ends after a terminal unit once any
-    unit before it found something, so the same parses result as from ``parse``.
-    """
-    return tuple(
-        (unit if isinstance(unit, _WORD_UNITS) else None, terminal)
-        for unit, terminal in analyzer._units
-    )
-
-
-def _normal_forms(plan: _Plan, word: str) -> list[str]:
-    """``MorphAnalyzer.normal_forms`` for a matcher word, in about two thirds of the time.
-
-    It runs ``parse``'s loop without the units that return nothing for such a word, without
-    the probability estimate (which orders parses, and keys are a set) and without wrapping
-    each parse in a ``Parse`` tuple. tests/test_matching_morphology.py checks it against
-    ``normal_forms`` on words of every kind, so a pymorphy3 upgrade that changes this cannot
-    slip by.
-    """
-    lower = word.lower()
-    found: list[Any] = []
-    seen: set[Any] = set()
-    for unit, terminal in plan:
-        if unit is not None:
-            found.extend(unit.parse(lower, lower, seen))
-        if terminal and found:
-            break
-    return list(dict.fromkeys(parse[2] for parse in found))
 
 
 @cache
