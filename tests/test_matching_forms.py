@@ -24,6 +24,9 @@ POSTS = (
     "Ещё один обстрел Суджи ночью",
     "Happiness index: island nations ahead",
     "Колонну обстреляли под Глушково",
+    "Бои у Плехове продолжаются",
+    "Ким Чен Ыну передали письмо",
+    "Штурм Часового Яру триває",
 )
 
 
@@ -108,6 +111,9 @@ def test_yo_is_searched_with_and_without_its_dots() -> None:
         ("еще обстрел", {POSTS[5]}),
         ("обстрелять", {POSTS[7]}),
         ("is", set()),  # not a prefix of "island"
+        ("Плехово", {POSTS[8]}),  # names no dictionary knows: every case
+        ("Ким Чен Ын", {POSTS[9]}),
+        ("Часов Яр", {POSTS[10]}),
     ],
 )
 def test_the_query_finds_the_posts_with_a_form_of_every_word(

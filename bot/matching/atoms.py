@@ -18,8 +18,7 @@ from bisect import insort
 from typing import cast
 
 from bot.matching.boundaries import BoundedRegex
-from bot.matching.morphology import Morphology, script
-from bot.matching.names import name_forms
+from bot.matching.morphology import Morphology
 from bot.matching.normalize import fold_word
 from bot.matching.query import Regex, Term, TermKind
 from bot.matching.tokens import TOKEN
@@ -86,10 +85,7 @@ class AtomIndex:
 
     def _index_name_forms(self, word: str, atom: int) -> None:
         self._named.add(word)
-        if script(word) != "cyrillic":
-            return
-        morph = self._morph
-        for form in name_forms(word, morph.languages(word), morph.unknown_to(word)):
+        for form in self._morph.name_forms(word):
             _add(self._by_exact, form, atom)
 
     def regex(self, node: Regex) -> int:

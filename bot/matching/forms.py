@@ -13,6 +13,9 @@ to migrate or keep in step):
 - English words become their Snowball stem as a prefix (``drone*``); the word itself is kept
   when the stem is not its prefix (``happy`` stems to ``happi``). Stems shorter than
   ``MIN_PREFIX`` stay exact words, since ``is*`` would find ``island``.
+- A word a dictionary lacks also brings the matcher's name forms (``names``): its guessed
+  lexemes miss them (``Плехово`` finds ``в Плехове``). They come first for a word no
+  dictionary knows, whose guesses are the doubtful part, and last otherwise.
 - Texts spell ``ё`` or ``е`` freely, so forms with ``ё`` are searched both ways.
 - unicode61 reads ``ʼ`` (U+02BC) as a letter but ``'`` and ``’`` as separators, so a word
   with an apostrophe is searched as one token with ``ʼ`` and as the two-word phrase.
@@ -54,8 +57,13 @@ def search_forms(word: str) -> tuple[str, ...]:
 
 
 def _slavic_forms(word: str) -> list[str]:
-    lexemes = [[form.word for form in parse.lexeme] for parse in morphology().parses(word)]
-    return [word, *(form for row in zip_longest(*lexemes) for form in row if form is not None)]
+    morph = morphology()
+    lexemes = [[form.word for form in parse.lexeme] for parse in morph.parses(word)]
+    inflected = [form for row in zip_longest(*lexemes) for form in row if form is not None]
+    names = sorted(morph.name_forms(word))
+    if len(morph.unknown_to(word)) == len(morph.languages(word)):
+        return [word, *names, *inflected]
+    return [word, *inflected, *names]
 
 
 def _english_forms(word: str) -> list[str]:

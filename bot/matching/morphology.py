@@ -25,6 +25,7 @@ import pymorphy3
 import Stemmer
 
 from bot.matching.chain import normal_forms, plan
+from bot.matching.names import Language, name_forms
 
 _CYRILLIC = re.compile("[\u0400-\u052f]")
 _LATIN = re.compile("[a-z\u00df-\u024f]")
@@ -34,7 +35,6 @@ _RUSSIAN_ONLY = re.compile("[ыэъё]")
 CACHE_SIZE = 1 << 17
 
 Script = Literal["cyrillic", "latin", "other"]
-Language = Literal["ru", "uk"]
 
 
 def script(word: str) -> Script:
@@ -77,6 +77,22 @@ class Morphology:
         """Those of the word's ``languages`` whose dictionary does not have it."""
         analyzers = {"ru": self._ru, "uk": self._uk}
         return [lang for lang in self.languages(word) if not analyzers[lang].word_is_known(word)]
+
+    def name_forms(self, word: str) -> frozenset[str]:
+        """The case forms ``names`` gives a Cyrillic word that may be a name no dictionary has.
+
+        None when a dictionary has the word but not as a noun: ``еще`` or ``читать`` are no
+        names in the other language, only words it lacks.
+        """
+        if script(word) != "cyrillic":
+            return frozenset()
+        languages = self.languages(word)
+        unknown = self.unknown_to(word)
+        if len(unknown) < len(languages):
+            known = (a for lang, a in (("ru", self._ru), ("uk", self._uk)) if lang not in unknown)
+            if not any("NOUN" in p.tag for a in known for p in a.parse(word)):
+                return frozenset()
+        return name_forms(word, languages, unknown)
 
     def parses(self, word: str) -> list[Any]:
         """Both analyzers' parses of a Cyrillic word whose lemma is one of its keys.

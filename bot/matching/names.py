@@ -15,16 +15,16 @@ dictionary word forms gained 9 rule/word pairs, most the same word in the other 
 ``гробница``/``гробниці``). Stems on ``-ов``/``-ев``/``-ів``/``-ин``/``-ын`` also take the
 adjectival endings of possessive place names, in both languages, even when one dictionary
 knows the word as something else (``часов`` is ``час``, but ``в Часовом Яре``, ``Часового
-Яру``); Ukrainian neuter names in ``-е`` decline as adjectives too (``Плехове``,
-``Плехового``).
+Яру``; Ukrainian ``Плехове``, ``Плехового``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Literal
 
-from bot.matching.morphology import Language
+Language = Literal["ru", "uk"]
 
 # Final letter(s) -> case endings, per language; "" is the consonant-final declension.
 _ENDINGS: dict[Language, dict[str, tuple[str, ...]]] = {
@@ -42,7 +42,7 @@ _ENDINGS: dict[Language, dict[str, tuple[str, ...]]] = {
         "а": ("а", "и", "і", "у", "ою", "ею", "о", "е"),
         "я": ("я", "і", "ю", "ею", "е"),
         "о": ("о", "а", "у", "ом", "і", "ові"),
-        "е": ("е", "ого", "ому", "им", "ім"),
+        "е": ("е", "я", "ю", "ем", "і"),
         "ь": ("ь", "я", "ю", "ем", "і", "ею"),
         "й": ("й", "я", "ю", "єм", "ї"),
     },
