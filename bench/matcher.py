@@ -3,7 +3,7 @@
 Prints messages/s for the compiled ``RuleSet`` (cold: empty analysis caches; warm: second
 pass), for the per-rule regex loop most tools use (one ``re`` pattern per rule, run on a
 subsample and extrapolated), their ratio, compile time and peak RSS. Targets (SPEC section 7):
->= 20,000 messages/s on one core, >= 50x the baseline, < 300 MB.
+>= 20,000 messages/s on one core, >= 50x the baseline, < 300 MB; cold (issue 15): >= 25,000.
 
 The corpus is synthetic but shaped like the real thing: Zipfian common words, inflected
 Russian and Ukrainian forms (pymorphy3 lexemes), made-up place and person names that no
@@ -267,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"dictionaries loaded in {load_s:.2f} s; {len(rules)} rules compiled in {compile_s:.2f} s"
     )
-    print(f"compiled rule set, cold:  {cold:10,.0f} messages/s")
+    print(f"compiled rule set, cold:  {cold:10,.0f} messages/s   (target >= 25,000)")
     print(f"compiled rule set, warm:  {warm:10,.0f} messages/s   (target >= 20,000)")
     print(f"per-rule regex loop:      {baseline:10,.1f} messages/s   ({len(sample)} messages)")
     print(f"speed-up (warm/baseline): {warm / baseline:10,.0f}x   (target >= 50x)")
@@ -275,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"peak RSS:                 {peak_mb:10,.0f} MB   (target < 300 MB)")
     n = f"{len(rules):,} rules"
     emit("matcher.warm", f"warm throughput, {n}", warm, "msg/s", target=20_000)
-    emit("matcher.cold", f"cold throughput (empty caches), {n}", cold, "msg/s")
+    emit("matcher.cold", f"cold throughput (empty caches), {n}", cold, "msg/s", target=25_000)
     emit("matcher.speedup", "speed-up over a per-rule regex loop", warm / baseline, "x", target=50)
     emit("matcher.compile", f"compile {n}", compile_s, "s")
     emit("matcher.peak_rss", "peak RSS of the matcher benchmark", peak_mb, "MB", 300, "lower")
