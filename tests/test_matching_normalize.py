@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.matching import normalize
+from bot.matching.normalize import fold_word, normalize_unfolded
 from bot.matching.tokens import words
 
 
@@ -84,10 +85,18 @@ def test_normalization_is_idempotent(text: str) -> None:
 @given(
     st.text(
         alphabet=st.sampled_from(
-            list("aceopxyikmthbасеорхуікмтнвзжыїєґё'’ʼ -\u200b\u00ad\u0301ABCEHKMOPTXІ")
+            list("aceopxyikmthbасеорхуікмтнвзжыїєґёйv_'’ʼ -\u200b\u00ad\u0301ABCEHKMOPTXІ")
         )
     )
 )
 def test_normalization_is_idempotent_on_mixed_scripts_and_invisibles(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aceopxyikmthbvасеорхуікмтнвйї_'’ -1"))))
+def test_words_fold_alike_one_by_one_and_in_the_text(text: str) -> None:
+    """The matcher folds each word when it first sees it, regexes and highlighting see the
+    folded text: both must agree on what the words are and how they fold."""
+    assert words(normalize(text)) == [fold_word(w) for w in words(normalize_unfolded(text))]
