@@ -122,7 +122,9 @@ def _alert_chat(value: str) -> str:
     """A chat id, an @username, or ``me``: the account's Saved Messages, a solo analyst's inbox."""
     if value.lower() in SAVED_MESSAGES:
         return "me"
-    return _matching(_CHAT)(value)
+    if not _CHAT.match(value):
+        raise ValueError(value)
+    return value
 
 
 def _choice(*options: str) -> Callable[[str], str]:

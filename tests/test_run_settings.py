@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telethon import types
 
 from bot.cli.main import main
 from storage import channels, messages
@@ -37,6 +36,7 @@ from tests.support.run_command import (
     is_bot,
     watched_database,
 )
+from tests.support.service import sent_to
 from tests.support.waiting import eventually
 
 BOT_TOKEN = "7012345678:AAH-first_run-Token-9ZyXwVuTsRqPoNmLk"
@@ -79,8 +79,9 @@ async def first_sync_done(db: Database, running: Running) -> Any:
     return await row()
 
 
-def sent_to(world: FakeTelegram, peer: types.TypePeer) -> list[str]:
-    return [m.message for m in world.sent if m.peer_id == peer]
+def arrived(world: FakeTelegram, chat_id: int, text: str) -> bool:
+    """Whether a message containing ``text`` was sent to the chat."""
+    return any(text in m.message for m in sent_to(world, chat_id))
 
 
 async def stored_ids(db: Database, channel_id: int, upto: int) -> list[int]:
@@ -112,17 +113,15 @@ async def test_every_backfill_stores_its_depth_and_then_every_live_post(
     assert await stored_ids(db, row.id, 3) == old_stored
 
     await deliver(telegram.user, world, world.post(channel, LIVE_POST))
-    saved = types.PeerUser(world.me.id)
-    await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, saved)), what="alert")
+    saved = world.me.id
+    await eventually(lambda: arrived(world, saved, LIVE_POST), what="alert")
     assert await stored_ids(db, row.id, 4) == [*old_stored, 4]
     await running.stop()
 
     # Restarted, it reads what was posted while it was down, from the mark, with no backfill.
     world.post(channel, "Ночью КНДР перебросила артиллерию")
     running = Running(env)
-    await eventually(
-        lambda: any("артиллерию" in m for m in sent_to(world, saved)), what="the missed post"
-    )
+    await eventually(lambda: arrived(world, saved, "артиллерию"), what="the missed post")
     assert await stored_ids(db, row.id, 5) == [*old_stored, 4, 5]
     await running.stop()
 
@@ -141,8 +140,8 @@ async def test_a_channel_empty_when_first_watched_stores_its_first_posts(
     assert row.high_water == 0
 
     await deliver(telegram.user, world, world.post(channel, LIVE_POST))
-    saved = types.PeerUser(world.me.id)
-    await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, saved)), what="alert")
+    saved = world.me.id
+    await eventually(lambda: arrived(world, saved, LIVE_POST), what="alert")
     assert await stored_ids(db, row.id, 4) == [4]
     await running.stop()
 
@@ -152,32 +151,32 @@ class AlertChat:
     """A way to name the chat alerts go to, and the world that makes it exist."""
 
     name: str
-    make: Any  # (FakeTelegram) -> (ALERT_CHAT value, the peer alerts land in)
+    make: Any  # (FakeTelegram) -> (ALERT_CHAT value, the id of the chat alerts land in)
 
 
-def numeric_user(world: FakeTelegram) -> tuple[str, types.TypePeer]:
+def numeric_user(world: FakeTelegram) -> tuple[str, int]:
     """A colleague the account has a private chat with (not a contact: no access hash)."""
     olena = world.add_user("Олена", started_bot=False)
     world.open_chat(olena)
-    return str(olena.id), types.PeerUser(olena.id)
+    return str(olena.id), olena.id
 
 
-def numeric_group(world: FakeTelegram) -> tuple[str, types.TypePeer]:
+def numeric_group(world: FakeTelegram) -> tuple[str, int]:
     room = world.add_channel(None, "Штаб аналітиків", megagroup=True)  # private: no username
-    return f"-100{room.id}", types.PeerChannel(room.id)
+    return f"-100{room.id}", room.id
 
 
-def group_username(world: FakeTelegram) -> tuple[str, types.TypePeer]:
+def group_username(world: FakeTelegram) -> tuple[str, int]:
     room = world.add_channel("alerts_room", "Alerts", megagroup=True)
-    return "@alerts_room", types.PeerChannel(room.id)
+    return "@alerts_room", room.id
 
 
-def saved_messages(world: FakeTelegram) -> tuple[str, types.TypePeer]:
-    return "me", types.PeerUser(world.me.id)
+def saved_messages(world: FakeTelegram) -> tuple[str, int]:
+    return "me", world.me.id
 
 
-def saved_messages_as_self(world: FakeTelegram) -> tuple[str, types.TypePeer]:
-    return "SELF", types.PeerUser(world.me.id)
+def saved_messages_as_self(world: FakeTelegram) -> tuple[str, int]:
+    return "SELF", world.me.id
 
 
 ALERT_CHATS = [
@@ -200,18 +199,18 @@ async def test_without_a_bot_every_kind_of_alert_chat_gets_the_alert_and_takes_c
     await first_sync_done(db, running)
 
     await deliver(telegram.user, world, world.post(channel, LIVE_POST))
-    await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, peer)), what="alert")
+    await eventually(lambda: arrived(world, peer, LIVE_POST), what="alert")
     # The account owner's own command in that chat is answered there (they are an operator).
-    if isinstance(peer, types.PeerChannel):
-        group = world.channels[peer.channel_id]
+    if peer in world.channels:
+        group = world.channels[peer]
         command: Any = world.user_message(world.me, "/status", group=group)
-    elif peer.user_id == world.me.id:
+    elif peer == world.me.id:
         command = world.saved_message("/status")
     else:
         command = None  # a colleague's private chat: alerts only, checked above
     if command is not None:
         await deliver(telegram.user, world, command)
-        await eventually(lambda: any("Outbox" in m for m in sent_to(world, peer)), what="reply")
+        await eventually(lambda: arrived(world, peer, "Outbox"), what="reply")
     await running.stop()
 
 
@@ -225,13 +224,10 @@ async def test_with_a_bot_token_the_live_post_reaches_the_subscriber_through_the
     await first_sync_done(db, running)
     bot = next(c for c in telegram.clients if is_bot(c))
     await deliver(bot, world, world.user_message(olena, "/subscribe dprk"))
-    await eventually(lambda: bool(sent_to(world, types.PeerUser(olena.id))), what="the reply")
+    await eventually(lambda: bool(sent_to(world, olena.id)), what="the reply")
 
     await deliver(telegram.user, world, world.post(channel, LIVE_POST))
-    await eventually(
-        lambda: any(LIVE_POST in m for m in sent_to(world, types.PeerUser(olena.id))),
-        what="the alert",
-    )
+    await eventually(lambda: arrived(world, olena.id, LIVE_POST), what="the alert")
     await running.stop()
 
 
@@ -327,8 +323,8 @@ async def test_every_other_setting_still_stores_and_alerts_a_live_post(
         row = await first_sync_done(database, running)
 
         await deliver(telegram.user, world, world.post(channel, LIVE_POST))
-        saved = types.PeerUser(world.me.id)
-        await eventually(lambda: any(LIVE_POST in m for m in sent_to(world, saved)), what="alert")
+        saved = world.me.id
+        await eventually(lambda: arrived(world, saved, LIVE_POST), what="alert")
         assert 4 in await stored_ids(database, row.id, 4)
     await running.stop()
     if extra.get("LOG_FORMAT") == "json":

@@ -64,31 +64,25 @@ async def resolve_alert_chat(client: TelegramClient, value: str) -> int:
     target: int | str = int(value) if _digits(value.lstrip("-")) else value
     try:
         return await _peer_id(client, target)
-    except ValueError:
-        pass
     except errors.FloodWaitError as error:
         raise ChanwatchError(
             f"Telegram asks to wait {error.seconds} s before looking up ALERT_CHAT={value};"
             " start chanwatch again after that"
         ) from None
-    except errors.RPCError:
-        raise ChanwatchError(
-            f"ALERT_CHAT={value}: Telegram knows no user, group or channel by that name"
-        ) from None
-    if isinstance(target, int):
-        await client.get_dialogs()
-        try:
-            return await _peer_id(client, target)
-        except ValueError:
-            pass
+    except (ValueError, errors.RPCError):
+        if not isinstance(target, int):
+            raise ChanwatchError(
+                f"ALERT_CHAT={value}: Telegram knows no user, group or channel by that name"
+            ) from None
+    await client.get_dialogs()
+    try:
+        return await _peer_id(client, target)
+    except ValueError:
         raise ChanwatchError(
             f"ALERT_CHAT={value} is none of this account's chats: open the chat (or join the"
             " group) with the account chanwatch logged in as, then start again; or set"
             " ALERT_CHAT to an @username, or to me for your Saved Messages"
-        )
-    raise ChanwatchError(
-        f"ALERT_CHAT={value}: Telegram knows no user, group or channel by that name"
-    )
+        ) from None
 
 
 async def _peer_id(client: TelegramClient, target: int | str) -> int:
