@@ -11,6 +11,7 @@ PURE = (
     "bot/pipeline/values.py",
     "bot/pipeline/route.py",
     "bot/digest/stories.py",
+    "bot/digest/claims.py",
     "bot/digest/render.py",
     "bot/digest/schedule.py",
     "bot/text/__init__.py",

@@ -1,7 +1,7 @@
 """Fold near-duplicate hits into stories: the same claim copied across ten channels is one
 story with ten sources, not ten items.
 
-Four passes over one rule's hits, cheapest first, joined with a union-find:
+Five passes over one rule's hits, cheapest first, joined with a union-find:
 
 1. Forwards that name their source post (channel id + message id) join that post's story.
 2. Exact copies: identical normalized word sequences (most reposts) share one fingerprint,
@@ -12,7 +12,10 @@ Four passes over one rule's hits, cheapest first, joined with a union-find:
    into one story: a channel's template (a daily tally of downed drones) posted again the
    next day is a new report with new numbers, not a repost — nor may a repost of Monday's
    tally chain Monday's and Tuesday's together.
-4. Forwards that only give a display name (Telegram Desktop exports, hidden sources) join
+4. Translations: posts in different languages within ``CLAIM_WINDOW`` of each other that
+   make the same claim (``bot/digest/claims.py``: the same figures and names) join, under
+   the same guard as near copies.
+5. Forwards that only give a display name (Telegram Desktop exports, hidden sources) join
    the most similar post of the channel with that title, with a relaxed similarity bar.
 
 Parameters, tuned on the ru/uk/en news posts in ``tests/test_digest_stories.py`` (exact
@@ -51,6 +54,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from bot.digest.claims import Aliases, Claim, claim_of, figures_differ, same_claim
 from bot.digest.contents import DigestHit, Story
 from bot.matching import normalize
 
@@ -59,6 +63,11 @@ THRESHOLD = 0.2
 NUM_PERM = 64
 FINGERPRINT_CHARS = 1500
 REPEAT_GAP = timedelta(hours=6)
+CLAIM_WINDOW = timedelta(hours=6)
+# A claim key held by more posts than this is the digest's subject (the rule's own place or
+# actor), not evidence that two posts report one thing: it finds no candidates, though it
+# still counts once a pair is compared.
+_COMMON_KEY = 64
 _NAME_THRESHOLD = THRESHOLD / 2
 _PAIRWISE_BUCKET = 32
 _WORD = re.compile(r"[\w']+")
@@ -118,15 +127,21 @@ class Fingerprints:
     """
 
     def __init__(
-        self, num_perm: int = NUM_PERM, shingle: int = SHINGLE, max_texts: int = 100_000
+        self,
+        num_perm: int = NUM_PERM,
+        shingle: int = SHINGLE,
+        max_texts: int = 100_000,
+        aliases: Aliases | None = None,
     ) -> None:
         self.num_perm = num_perm
         self.shingle = shingle
         self.max_texts = max_texts
+        self.aliases = aliases
         self.lock = threading.Lock()
         self._word_ids: dict[str, int] = {}
         self._by_text: dict[str, int | None] = {}
         self._signatures: dict[int, Signature] = {}
+        self._claims: dict[str, Claim] = {}
 
     @property
     def texts(self) -> int:
@@ -139,6 +154,7 @@ class Fingerprints:
             self._word_ids.clear()
             self._by_text.clear()
             self._signatures.clear()
+            self._claims.clear()
 
     def exact_key(self, hit: DigestHit) -> int | None:
         """Equal for posts with the same normalized words; ``None`` for posts without words."""
@@ -150,6 +166,13 @@ class Fingerprints:
     def signature(self, exact_key: int) -> Signature:
         return self._signatures[exact_key]
 
+    def claim(self, hit: DigestHit) -> Claim:
+        """The figures and names of the post's fingerprinted prefix."""
+        prefix = hit.text[:FINGERPRINT_CHARS]
+        if prefix not in self._claims:
+            self.add([hit])
+        return self._claims[prefix]
+
     def add(self, hits: Iterable[DigestHit]) -> None:
         """Fingerprint every post text not seen yet, in one vectorized batch."""
         pending: dict[int, list[int]] = {}
@@ -159,6 +182,7 @@ class Fingerprints:
             if prefix in self._by_text:
                 continue
             tokens = words(prefix)
+            self._claims[prefix] = claim_of(prefix, tokens, self.aliases)
             ids = list(map(known, tokens))
             if None in ids:
                 ids = [self._word_id(token) for token in tokens]
@@ -236,10 +260,12 @@ def fold_stories(
         if key is not None:
             union.join(first_of.setdefault(key, i), i)
     reps = list(first_of.values())
+    claims = [prints.claim(hit) for hit in hits]
+    guard = _Guard(hits, union, claims)
     if len(reps) > 1:
         matrix = np.stack([prints.signature(key) for key in first_of])
-        guard = _Guard(hits, union)
         _join_similar(matrix, reps, guard, threshold)
+    _join_translations(hits, claims, guard)
     _join_named_forwards(hits, exact, prints, union)
     groups: dict[int, list[DigestHit]] = {}
     for i, hit in enumerate(hits):
@@ -302,11 +328,43 @@ def _join_named_forwards(
             union.join(best, i)
 
 
-class _Guard:
-    """Joins stories unless one channel's posts would end up more than REPEAT_GAP apart."""
+def _join_translations(hits: Sequence[DigestHit], claims: list[Claim], guard: _Guard) -> None:
+    """Join posts in different languages that make the same claim within ``CLAIM_WINDOW``.
 
-    def __init__(self, hits: Sequence[DigestHit], union: _Union) -> None:
+    Candidates are the pairs sharing a key that is not too common (``_COMMON_KEY``), so a
+    digest of one rule's 2,000 hits compares a few pairs per post, not all of them.
+    """
+    if len({claim.language for claim in claims} - {""}) < 2:
+        return
+    postings: dict[str, list[int]] = {}
+    for i, claim in enumerate(claims):
+        if claim.language:
+            for key in claim.keys:
+                postings.setdefault(key, []).append(i)
+    limit = max(_COMMON_KEY, len(hits) // 4)
+    for i, claim in enumerate(claims):
+        candidates: set[int] = set()
+        for key in claim.keys:
+            posting = postings.get(key, ())
+            if len(posting) <= limit:
+                candidates.update(j for j in posting if j > i)
+        for j in sorted(candidates):
+            if (
+                abs(hits[i].date - hits[j].date) <= CLAIM_WINDOW
+                and not guard.same(i, j)
+                and same_claim(claim, claims[j])
+            ):
+                guard.join(i, j)
+
+
+class _Guard:
+    """Joins stories unless one channel's posts would end up more than REPEAT_GAP apart, or
+    the two posts joined give different figures (``figures_differ``): a template's reports
+    are near copies of each other word for word, whatever channel posts them."""
+
+    def __init__(self, hits: Sequence[DigestHit], union: _Union, claims: list[Claim]) -> None:
         self.union = union
+        self.claims = claims
         self.spans: dict[int, dict[int, tuple[datetime, datetime]]] = {}
         for i, hit in enumerate(hits):
             spans = self.spans.setdefault(union.find(i), {})
@@ -318,7 +376,7 @@ class _Guard:
 
     def join(self, i: int, j: int) -> None:
         ri, rj = self.union.find(i), self.union.find(j)
-        if ri == rj:
+        if ri == rj or figures_differ(self.claims[i], self.claims[j]):
             return
         a, b = self.spans[ri], self.spans[rj]
         merged = dict(a)
