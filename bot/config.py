@@ -29,6 +29,7 @@ SAVED_MESSAGES = ("me", "self")  # Telethon's names for the account's own chat
 _BACKFILL = re.compile(r"^(\d+)(h|d)?$")
 _PERIOD = re.compile(r"(\d{1,7})(s|m|h|d)")
 _PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_QUARTER = timedelta(minutes=15)  # surge windows are whole buckets (bot/trends/series.py)
 
 T = TypeVar("T")
 
@@ -62,6 +63,12 @@ class Settings:
     operator_ids: frozenset[int] = frozenset()
     alert_chat: str | None = None
     destination_give_up: timedelta = timedelta(days=1)
+    # Surges: the window judged against the baseline and the fewest hits that can be one;
+    # corroboration: how many channels must carry one story within how long.
+    surge_window: timedelta = timedelta(hours=2)
+    surge_min_hits: int = 8
+    corroboration_channels: int = 3
+    corroboration_window: timedelta = timedelta(hours=2)
     # Where destination URLs' ${VARIABLE}s are looked up when sending (never logged).
     environment: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType({}), repr=False, compare=False
@@ -172,6 +179,27 @@ def _period(value: str) -> timedelta:
     return period
 
 
+def _surge_window(value: str) -> timedelta:
+    window = _duration(value)
+    if not timedelta(minutes=30) <= window <= timedelta(hours=24) or window % _QUARTER:
+        raise ValueError(value)
+    return window
+
+
+def _at_least_two(value: str) -> int:
+    number = int(value)
+    if not 2 <= number <= 1000:
+        raise ValueError(value)
+    return number
+
+
+def _corroboration_window(value: str) -> timedelta:
+    window = _duration(value)
+    if window > timedelta(hours=24):
+        raise ValueError(value)
+    return window
+
+
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -260,6 +288,20 @@ def load_settings(
             "a period like 24h, 90m or 2d (at most 30d)",
         )
         or defaults.destination_give_up,
+        surge_window=r.get(
+            "SURGE_WINDOW", _surge_window, "a period from 30m to 24h in quarter hours, like 2h"
+        )
+        or defaults.surge_window,
+        surge_min_hits=r.get("SURGE_MIN_HITS", _positive, "a whole number of hits above 0")
+        or defaults.surge_min_hits,
+        corroboration_channels=r.get(
+            "CORROBORATION_CHANNELS", _at_least_two, "a number of channels from 2 to 1000"
+        )
+        or defaults.corroboration_channels,
+        corroboration_window=r.get(
+            "CORROBORATION_WINDOW", _corroboration_window, "a period up to 24h, like 2h or 90m"
+        )
+        or defaults.corroboration_window,
         environment=MappingProxyType(dict(environ)),
     )
     if telegram:

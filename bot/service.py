@@ -21,8 +21,9 @@ around ``Pipeline``); the pipeline's routers (``OutboxRouter`` for chats,
 ``DestinationRouter`` for webhooks and services) turn instant hits into outbox rows in the
 same transaction and wake their deliverers (Telegram's, and the destinations' beside it),
 which send them. The scheduler is the one timer of the service: digests (queued as outbox
-rows, waking the deliverer too) and the destinations' digests, the settings reload,
-retention pruning, the reader's periodic sweep and the heartbeat. It starts
+rows, waking the deliverer too) and the destinations' digests, the trends check (surge and
+corroboration alerts, ``bot/trends/watch.py``), the settings reload, retention pruning, the
+reader's periodic sweep and the heartbeat. It starts
 after the reader (it sends digests missed while down at once) and stops first, so no digest
 is queued during the stop. The bot asks it to rebuild its jobs after a chat changes its
 subscriptions or settings, and asks the reader to sync after a watch-list change.
@@ -59,6 +60,7 @@ from bot.telegram.deliverer import Deliverer
 from bot.telegram.frontend import BotFrontend, TelethonPlatform
 from bot.telegram.reader import Reader, ReaderOptions
 from bot.telegram.sender import TelethonSender
+from bot.trends.watch import CHECK_EVERY, TrendWatch, trend_options
 from storage import subscribers
 from storage.database import Database
 from storage.errors import StorageError
@@ -125,6 +127,13 @@ class Service:
             metrics=self.metrics,
             deletions=DeletionLog(router.changes),
         )
+        self.trends = TrendWatch(
+            db,
+            settings.zone,
+            trend_options(settings),
+            clock=self.clock,
+            wake_deliverer=self.deliverer.notify,
+        )
         retention = timedelta(days=settings.retention_days)
         self.scheduler = Scheduler(
             db,
@@ -138,6 +147,7 @@ class Service:
                     lambda: heartbeat.beat(db, self.clock.now()),
                 ),
                 Periodic("destination-digests", DIGEST_CHECK_EVERY, self._destination_digests),
+                Periodic("trends", CHECK_EVERY, self.trends.check),
             ),
             clock=self.clock,
             wake_deliverer=self.deliverer.notify,

@@ -24,10 +24,11 @@ class Rule:
     paused: bool
     scopes: tuple[str, ...] = ()
     updated_at: datetime | None = None
+    surge: bool = False  # surges of this rule alert its subscribers (watchlist `surge = true`)
 
 
 _COLUMNS = (
-    "r.id, r.name, r.query, r.priority, r.paused, r.updated_at, "
+    "r.id, r.name, r.query, r.priority, r.paused, r.updated_at, r.surge, "
     "(SELECT group_concat(scope, char(10)) FROM "
     " (SELECT scope FROM rule_scopes s WHERE s.rule_id = r.id ORDER BY scope)) AS scopes"
 )
@@ -42,6 +43,7 @@ def _row(r: sqlite3.Row) -> Rule:
         paused=bool(r["paused"]),
         scopes=tuple(r["scopes"].split("\n")) if r["scopes"] else (),
         updated_at=from_ts(r["updated_at"]),
+        surge=bool(r["surge"]),
     )
 
 
@@ -66,15 +68,16 @@ async def add(
     priority: Priority = "digest",
     scopes: Iterable[str] = (),
     paused: bool = False,
+    surge: bool = False,
 ) -> Rule:
     async with db.transaction():
         if await db.fetchone("SELECT 1 FROM rules WHERE name = ?", (name,)):
             raise ConflictError(f"a rule named {name!r} already exists")
         now = now_ts()
         rule_id = await db.execute(
-            "INSERT INTO rules (name, query, priority, paused, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (name, query, priority, int(paused), now, now),
+            "INSERT INTO rules (name, query, priority, paused, surge, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (name, query, priority, int(paused), int(surge), now, now),
         )
         await _set_scopes(db, rule_id, scopes)
         return await get(db, name)
@@ -88,12 +91,14 @@ async def update(
     priority: Priority,
     scopes: Iterable[str],
     paused: bool,
+    surge: bool,
 ) -> Rule:
     async with db.transaction():
         rule = await get(db, name)
         await db.execute(
-            "UPDATE rules SET query = ?, priority = ?, paused = ?, updated_at = ? WHERE id = ?",
-            (query, priority, int(paused), now_ts(), rule.id),
+            "UPDATE rules SET query = ?, priority = ?, paused = ?, surge = ?, updated_at = ?"
+            " WHERE id = ?",
+            (query, priority, int(paused), int(surge), now_ts(), rule.id),
         )
         await _set_scopes(db, rule.id, scopes)
         return await get(db, name)

@@ -20,7 +20,7 @@ ChatKind = Literal["user", "group", "channel"]
 _COLUMNS = (
     "s.chat_id, s.kind, s.title, s.active, s.inactive_reason, s.timezone, s.quiet_start, "
     "s.quiet_end, s.instant, s.digest_schedule, s.digest_empty, s.last_digest_at, s.updated_at, "
-    "s.changes, "
+    "s.changes, s.surges, "
     "(SELECT group_concat(target, char(10)) FROM "
     " (SELECT target FROM subscriptions t WHERE t.chat_id = s.chat_id ORDER BY target))"
     " AS targets"
@@ -44,6 +44,7 @@ class Subscriber:
     updated_at: datetime
     targets: tuple[str, ...] = ()  # 'rule:NAME', 'tag:NAME' or 'all', sorted
     changes: bool = True  # hear when an alerted post is deleted or edited away
+    surges: bool = True  # surge and corroboration alerts (/settings surges on|off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ def _row(r: sqlite3.Row) -> Subscriber:
         updated_at=from_ts(r["updated_at"]),
         targets=tuple(r["targets"].split("\n")) if r["targets"] else (),
         changes=bool(r["changes"]),
+        surges=bool(r["surges"]),
     )
 
 
@@ -135,6 +137,10 @@ async def set_digest_empty(db: Database, chat_id: int, send: bool) -> None:
 
 async def set_changes(db: Database, chat_id: int, changes: bool) -> None:
     await _set(db, chat_id, "changes = ?", (int(changes),))
+
+
+async def set_surges(db: Database, chat_id: int, surges: bool) -> None:
+    await _set(db, chat_id, "surges = ?", (int(surges),))
 
 
 async def set_digest_schedule(db: Database, chat_id: int, schedule: str) -> None:

@@ -57,7 +57,7 @@ async def test_subscribe_to_rule_tag_and_all_then_unsubscribe(
         ("/subscribe", "Say what to subscribe to"),
         ("/subscribe nosuchrule", "There is no rule 'nosuchrule'"),
         ("/subscribe tag:nosuchtag", "No watched channel has the tag 'nosuchtag'"),
-        ("/subscribe topic:x", "is not a rule name, tag:NAME or all"),
+        ("/subscribe topic:x", "is not a rule name, tag:NAME, surge:RULE or all"),
         ("/unsubscribe kursk", "You are not subscribed to 'rule:kursk'"),
         ("/settings tz Mars/Olympus", "is not a time zone I know"),
         ("/settings quiet 25:00-07:00", "is not a time of day"),

@@ -20,6 +20,14 @@ PURE = (
     "bot/text/durations.py",
     "bot/text/links.py",
     "bot/text/snippet.py",
+    "bot/text/trends.py",
+    "bot/trends/audience.py",
+    "bot/trends/baseline.py",
+    "bot/trends/corroboration.py",
+    "bot/trends/series.py",
+    "bot/trends/sparkline.py",
+    "bot/trends/statistic.py",
+    "bot/trends/surges.py",
 )
 
 

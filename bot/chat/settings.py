@@ -18,6 +18,7 @@ USAGE = (
     "/settings quiet 23:00-07:00   (or: /settings quiet off)",
     "/settings instant on|off",
     "/settings changes on|off   (a notice when an alerted post is deleted or edited away)",
+    "/settings surges on|off   (surges, and one story spreading to several channels)",
     "/settings digest daily 08:00,20:00   (weekly mon 09:00, every 6h, off)",
     "/settings empty on|off   (a digest saying 'nothing new' when a period had no hits)",
 )
@@ -32,6 +33,7 @@ def _show(subscriber: Subscriber, default_zone: str) -> Reply:
             f"Quiet hours: {quiet}",
             f"Instant alerts: {'on' if subscriber.instant else 'off'}",
             f"Change notices: {'on' if subscriber.changes else 'off'}",
+            f"Surge alerts: {'on' if subscriber.surges else 'off'}",
             f"Digest: {html.escape(subscriber.digest_schedule)}",
             f"Empty digests: {'on' if subscriber.digest_empty else 'off'}",
             "",
@@ -57,13 +59,16 @@ async def settings(ctx: BotContext, message: Incoming, args: str) -> list[Reply]
         await subscribers.set_instant(ctx.db, chat, _switch(key, value))
     elif key == "changes":
         await subscribers.set_changes(ctx.db, chat, _switch(key, value))
+    elif key == "surges":
+        await subscribers.set_surges(ctx.db, chat, _switch(key, value))
     elif key == "empty":
         await subscribers.set_digest_empty(ctx.db, chat, _switch(key, value))
     elif key == "digest":
         await subscribers.set_digest_schedule(ctx.db, chat, str(parse_schedule(value)))
     else:
         raise CommandError(
-            f"Unknown setting {key!r}. Use one of: tz, quiet, instant, changes, digest, empty."
+            f"Unknown setting {key!r}."
+            " Use one of: tz, quiet, instant, changes, surges, digest, empty."
         )
     ctx.schedules_changed()
     updated = await subscribers.get(ctx.db, chat)

@@ -11,7 +11,7 @@ from storage.errors import NotFoundError
 from storage.subscribers import Subscriber
 
 _NAME = re.compile(r"^[\w.-]{1,64}$")
-TARGET_USAGE = "/subscribe <rule name | tag:NAME | all>"
+TARGET_USAGE = "/subscribe <rule name | tag:NAME | surge:RULE | all>"
 NAMES_SHOWN = 20  # a typo's answer names this many rules or tags, not all 500
 
 
@@ -37,7 +37,8 @@ async def start(ctx: BotContext, message: Incoming, args: str) -> list[Reply]:
 
 
 async def target_of(ctx: BotContext, argument: str) -> str:
-    """``rule:NAME``, ``tag:NAME`` or ``all`` for what the user typed; unknown names refused."""
+    """``rule:NAME``, ``tag:NAME``, ``surge:RULE`` or ``all`` for what the user typed;
+    unknown names refused."""
     text = argument.strip()
     if not text:
         raise CommandError(f"Say what to subscribe to: {TARGET_USAGE}")
@@ -45,9 +46,11 @@ async def target_of(ctx: BotContext, argument: str) -> str:
         return "all"
     kind, _, name = text.partition(":") if ":" in text else ("rule", "", text)
     kind = kind.lower()
-    if kind not in ("rule", "tag") or not _NAME.match(name):
-        raise CommandError(f"{text!r} is not a rule name, tag:NAME or all. Use {TARGET_USAGE}")
-    if kind == "rule":
+    if kind not in ("rule", "tag", "surge") or not _NAME.match(name):
+        raise CommandError(
+            f"{text!r} is not a rule name, tag:NAME, surge:RULE or all. Use {TARGET_USAGE}"
+        )
+    if kind in ("rule", "surge"):
         try:
             await rules.get(ctx.db, name)
         except NotFoundError:
@@ -79,6 +82,13 @@ async def subscribe(ctx: BotContext, message: Incoming, args: str) -> list[Reply
     label = html.escape(target)
     if not added:
         return [Reply(f"Already subscribed to <code>{label}</code>.")]
+    if target.startswith("surge:"):
+        return [
+            Reply(
+                f"Subscribed to <code>{label}</code>: you hear when this rule's hits surge far "
+                "above their usual pace, or one story spreads to several channels at once."
+            )
+        ]
     return [
         Reply(
             f"Subscribed to <code>{label}</code>. Instant rules alert at once; "

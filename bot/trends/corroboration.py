@@ -23,7 +23,8 @@ class CorroborationOptions:
 
 @dataclass(frozen=True, slots=True)
 class Corroboration:
-    """A story as it stood when it qualified: the first channel's post, then the others'."""
+    """A qualifying story: the first channel's post, then each other channel's first, as far
+    as the story has spread by now."""
 
     story: Story
     first: DigestHit
@@ -38,8 +39,8 @@ class Corroboration:
 def corroborated(stories: Sequence[Story], options: CorroborationOptions) -> list[Corroboration]:
     """The stories that reached ``options.channels`` channels within ``options.window``.
 
-    Named from the story's very first post: the channels that carried it before the
-    qualifying run are part of what the subscriber hears.
+    Named from the story's very first post, with every channel that carried it so far: the
+    ones before the qualifying run and after it are part of what the subscriber hears.
     """
     found = []
     for story in stories:
@@ -47,8 +48,6 @@ def corroborated(stories: Sequence[Story], options: CorroborationOptions) -> lis
         need = options.channels
         for last in range(need - 1, len(firsts)):
             if firsts[last].date - firsts[last - need + 1].date <= options.window:
-                found.append(
-                    Corroboration(story, firsts[0], tuple(firsts[1 : last + 1]), firsts[last].date)
-                )
+                found.append(Corroboration(story, firsts[0], tuple(firsts[1:]), firsts[last].date))
                 break
     return found

@@ -43,6 +43,7 @@ async def add_rule(
     priority: str = "digest",
     scopes: Sequence[str] = (),
     paused: bool = False,
+    surge: bool = False,
 ) -> Rule:
     """Add a rule; the query is checked by the matcher's parser first (column in the error)."""
     spec = RuleSpec(
@@ -51,17 +52,24 @@ async def add_rule(
         validate.priority(priority),
         await _scopes(db, scopes),
         paused,
+        surge,
     )
     async with db.transaction():
         rule = await rules.add(
-            db, spec.name, spec.query, priority=spec.priority, scopes=spec.scopes, paused=paused
+            db,
+            spec.name,
+            spec.query,
+            priority=spec.priority,
+            scopes=spec.scopes,
+            paused=paused,
+            surge=surge,
         )
         await audit.record(db, actor, "rule.add", **_rule_detail(spec))
     return rule
 
 
 async def update_rule(db: Database, actor: str, spec: RuleSpec) -> Rule:
-    """Replace a rule's query, priority, scopes and paused flag (as ``apply`` does)."""
+    """Replace a rule's query, priority, scopes, paused and surge flags (as ``apply`` does)."""
     async with db.transaction():
         rule = await rules.update(
             db,
@@ -70,6 +78,7 @@ async def update_rule(db: Database, actor: str, spec: RuleSpec) -> Rule:
             priority=spec.priority,
             scopes=spec.scopes,
             paused=spec.paused,
+            surge=spec.surge,
         )
         await audit.record(db, actor, "rule.update", **_rule_detail(spec))
     return rule
@@ -164,7 +173,7 @@ async def current_watchlist(db: Database) -> Watchlist:
         if c.ref is not None
     ]
     stored = [
-        RuleSpec(r.name, r.query, r.priority, tuple(sorted(r.scopes)), r.paused)
+        RuleSpec(r.name, r.query, r.priority, tuple(sorted(r.scopes)), r.paused, r.surge)
         for r in await rules.list_rules(db)
     ]
     known = tuple(
@@ -197,7 +206,14 @@ async def apply_watchlist(
             await update_rule(db, actor, rule)
         for rule in plan.add_rules:
             await add_rule(
-                db, actor, rule.name, rule.query, rule.priority, rule.scopes, rule.paused
+                db,
+                actor,
+                rule.name,
+                rule.query,
+                rule.priority,
+                rule.scopes,
+                rule.paused,
+                rule.surge,
             )
         for gone in plan.remove_destinations:
             await remove_destination(db, actor, gone.name)
@@ -213,4 +229,5 @@ def _rule_detail(spec: RuleSpec) -> dict[str, object]:
         "priority": spec.priority,
         "scopes": list(spec.scopes),
         "paused": spec.paused,
+        "surge": spec.surge,
     }

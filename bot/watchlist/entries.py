@@ -25,6 +25,7 @@ class RuleSpec:
     priority: Priority = "digest"
     scopes: tuple[str, ...] = ()
     paused: bool = False
+    surge: bool = False  # surges of the rule alert its subscribers
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from storage.destinations import DestinationValues
 T = TypeVar("T")
 _TOP_FIELDS = ("channels", "rules", "destinations")
 _CHANNEL_FIELDS = ("ref", "tags")
-_RULE_FIELDS = ("name", "query", "priority", "channels", "paused")
+_RULE_FIELDS = ("name", "query", "priority", "channels", "paused", "surge")
 _DESTINATION_FIELDS = (
     "name",
     "url",
@@ -252,10 +252,13 @@ def _rule(item: dict[str, Any], at: _At, known_tags: set[str], out: _Collector) 
     query = _required(item, "query", at, validate.query, out)
     priority = out.check(at, "priority", validate.priority, item.get("priority", "digest"))
     paused = out.check(at, "paused", validate.flag, item.get("paused", False))
+    surge = out.check(at, "surge", validate.flag, item.get("surge", False))
     scopes = _list(item, "channels", at, lambda s: validate.scope(s, known_tags), out)
-    if name is None or query is None or priority is None or paused is None or scopes is None:
+    if name is None or query is None or priority is None or scopes is None:
         return None
-    return RuleSpec(name, query, priority, tuple(sorted(set(scopes))), paused)
+    if paused is None or surge is None:
+        return None
+    return RuleSpec(name, query, priority, tuple(sorted(set(scopes))), paused, surge)
 
 
 def _required(

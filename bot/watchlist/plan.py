@@ -31,7 +31,8 @@ class Plan:
             for c in self.remove_channels
         ]
         out += [
-            f"+ rule {r.name} ({r.priority}{', paused' if r.paused else ''}): {r.query}"
+            f"+ rule {r.name} ({r.priority}{', paused' if r.paused else ''}"
+            f"{', surge alerts' if r.surge else ''}): {r.query}"
             for r in self.add_rules
         ]
         out += [
@@ -58,6 +59,8 @@ def _differences(old: RuleSpec, new: RuleSpec) -> list[str]:
         changed.append(f"channels {', '.join(new.scopes) or 'all'}")
     if old.paused != new.paused:
         changed.append("paused" if new.paused else "resumed")
+    if old.surge != new.surge:
+        changed.append("surge alerts on" if new.surge else "surge alerts off")
     return changed
 
 

@@ -27,6 +27,8 @@ def dump_watchlist(watchlist: Watchlist) -> str:
                 entry["channels"] = list(r.scopes)
             if r.paused:
                 entry["paused"] = True
+            if r.surge:
+                entry["surge"] = True
             rules.append(entry)
         data["rules"] = rules
     if watchlist.destinations:
