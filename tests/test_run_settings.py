@@ -298,6 +298,8 @@ OTHER_SETTINGS = [
     {"DATABASE_PATH": "nested/new/dir/chanwatch.db"},
     {"SESSION_PATH": "secrets/reader"},  # Telethon adds .session
     {"DESTINATION_GIVE_UP": "90m"},
+    {"SURGE_WINDOW": "30m", "SURGE_MIN_HITS": "1"},
+    {"SURGE_WINDOW": "24h", "CORROBORATION_CHANNELS": "2", "CORROBORATION_WINDOW": "24h"},
 ]
 
 

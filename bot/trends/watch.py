@@ -154,7 +154,7 @@ class TrendWatch:
             return None
         async with self.db.transaction():
             await trends.end_episode(self.db, current.id, end)
-            await self._queue(
+            queued = await self._queue(
                 [
                     NewOutboxItem(
                         dedup_key=f"surge-ended:{c.chat_id}:{rule.id}:{to_ts(current.started_at)}",
@@ -166,6 +166,7 @@ class TrendWatch:
                     for c in chats
                 ]
             )
+        self._wake(queued)
         log.info("surge ended", extra=fields(rule=rule.name, chats=len(chats)))
         return "ended"
 
@@ -183,7 +184,7 @@ class TrendWatch:
                 self.db, rule.id, seen.at, seen.observed, seen.expected
             ):
                 return
-            await self._queue(
+            queued = await self._queue(
                 [
                     NewOutboxItem(
                         dedup_key=f"surge:{c.chat_id}:{rule.id}:{to_ts(seen.at)}",
@@ -195,6 +196,7 @@ class TrendWatch:
                     for c in chats
                 ]
             )
+        self._wake(queued)
         log.info(
             "surge raised",
             extra=fields(rule=rule.name, observed=seen.observed, expected=round(seen.expected, 2)),
@@ -217,7 +219,8 @@ class TrendWatch:
                 await trends.mark_told(self.db, rule.id, keys, now)
                 if known:
                     continue  # told already; its new posts now belong to it too
-                await self._queue(await self._story_rows(rule, found, chats, now))
+                queued = await self._queue(await self._story_rows(rule, found, chats, now))
+            self._wake(queued)
             count += 1
         if count:
             log.info("stories corroborated", extra=fields(rule=rule.name, stories=count))
@@ -240,6 +243,10 @@ class TrendWatch:
             for c in chats
         ]
 
-    async def _queue(self, items: Sequence[NewOutboxItem]) -> None:
-        if items and await outbox.enqueue(self.db, items):
+    async def _queue(self, items: Sequence[NewOutboxItem]) -> bool:
+        return bool(items) and await outbox.enqueue(self.db, items) > 0
+
+    def _wake(self, queued: bool) -> None:
+        """After the commit: the deliverer must find the rows it is woken for."""
+        if queued:
             self.wake_deliverer()

@@ -12,6 +12,10 @@ interrupted step or none of it:
 - ``committed``: after the commit, before the process would go on (the digest scheduler's
   ``queued`` callback; for ingest, once the chosen batch is synced).
 
+``trends`` is the scheduler's trends check over a prepared database (a surge and a story to
+tell): ``uncommitted`` holds at its first outbox row (the surge's episode written with it),
+``committed`` once that transaction is committed.
+
 ``deletion`` is the reader's start-up after an alerted post was deleted while it was down:
 its catch-up check finds the post gone; ``uncommitted`` holds at the "deleted" notice's
 insert (the deletion flag written with it), ``committed`` once the start-up sync is done.
@@ -37,6 +41,7 @@ from telethon import types
 from bot.ops.scheduler import Scheduler
 from bot.pipeline.alert_router import OutboxRouter
 from bot.pipeline.ingest import Pipeline
+from bot.trends.watch import TrendOptions, TrendWatch
 from storage.database import Database, open_database
 from tests.faketg import FakeTelegram, push
 from tests.faketg.readers import start_pipeline_reader, start_reader_into
@@ -201,6 +206,24 @@ async def deletion(db_path: Path, pause: Pause, marker: Path) -> None:
     raise SystemExit("the deletion check finished without reaching its pause point")
 
 
+async def trends(db_path: Path, now: datetime, pause: Pause, marker: Path) -> None:
+    db = await open_database(db_path)
+    armed = await _hold_inside_transaction(
+        db,
+        "CREATE TEMP TRIGGER hold_trends BEFORE INSERT ON outbox BEGIN SELECT hold(); END",
+        marker,
+    )
+    armed[0] = pause == "uncommitted"
+
+    def queued() -> None:
+        if pause == "committed":
+            _hold(marker)
+
+    watch = TrendWatch(db, KYIV, TrendOptions(), clock=FakeClock(now), wake_deliverer=queued)
+    await watch.check()
+    raise SystemExit("the trends check finished without reaching its pause point")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.support.kill_targets")
     parser.add_argument("--db", type=Path, required=True)
@@ -210,8 +233,11 @@ def main() -> None:
     steps.add_parser("digest").add_argument("--now", type=datetime.fromisoformat, required=True)
     steps.add_parser("ingest").add_argument("--batch", type=int, required=True)
     steps.add_parser("deletion")
+    steps.add_parser("trends").add_argument("--now", type=datetime.fromisoformat, required=True)
     args = parser.parse_args()
-    if args.step == "digest":
+    if args.step == "trends":
+        asyncio.run(trends(args.db, args.now, args.pause, args.marker))
+    elif args.step == "digest":
         asyncio.run(digest(args.db, args.now, args.pause, args.marker))
     elif args.step == "deletion":
         asyncio.run(deletion(args.db, args.pause, args.marker))
