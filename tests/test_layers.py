@@ -24,8 +24,8 @@ PURE = (
     "bot/trends/audience.py",
     "bot/trends/baseline.py",
     "bot/trends/corroboration.py",
+    "bot/trends/report.py",
     "bot/trends/series.py",
-    "bot/trends/sparkline.py",
     "bot/trends/statistic.py",
     "bot/trends/surges.py",
 )

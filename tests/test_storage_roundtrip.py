@@ -22,14 +22,16 @@ async def test_rule_round_trip(db: Database) -> None:
     assert added.scopes == ("@svodki_prigran", "tag:mil")
     paused = await rules.set_paused(db, "dprk-kursk", True)
     assert paused.paused
+    assert not added.surge
     updated = await rules.update(
-        db, "dprk-kursk", query="КНДР", priority="digest", scopes=[], paused=False
+        db, "dprk-kursk", query="КНДР", priority="digest", scopes=[], paused=False, surge=True
     )
-    assert (updated.query, updated.priority, updated.scopes, updated.paused) == (
+    assert (updated.query, updated.priority, updated.scopes, updated.paused, updated.surge) == (
         "КНДР",
         "digest",
         (),
         False,
+        True,
     )
     assert [r.name for r in await rules.list_rules(db)] == ["dprk-kursk"]
     with pytest.raises(ConflictError, match="already exists"):

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.digest.render import sparkline
 from bot.trends.series import BUCKET, Series, bucket_start
-from bot.trends.sparkline import sparkline
 from bot.trends.statistic import tail
 from bot.trends.surges import SurgeOptions, episodes
 from tests.support.quiet_month import MONTH_DAYS, START, Surge, month_start, quiet_month
@@ -93,8 +93,7 @@ def test_buckets_are_quarter_hours_on_the_epoch() -> None:
     assert series.hourly() == [1, 0, 0, 2]
 
 
-def test_sparkline() -> None:
+def test_the_alert_sparkline_is_the_digest_one() -> None:
     assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
     assert sparkline([0, 0, 0]) == "▁▁▁"
     assert sparkline([]) == ""
-    assert sparkline(list(range(100)), width=48) == sparkline(list(range(52, 100)))

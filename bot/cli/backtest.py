@@ -1,17 +1,25 @@
-"""``chanwatch backtest "<query>"``: what a query would have caught in stored history.
+"""``chanwatch backtest "<query>"``: what a query would have caught in stored history, and
+the surges it would have raised.
 
-The work is ``bot.pipeline.backtest`` (shared with the bot's ``/rule test``); this prints it.
+The work is ``bot.pipeline.backtest`` (shared with the bot's ``/rule test``); this prints it,
+with the surge detection of ``bot/trends`` run over the matches (the period's first day, or
+first week, is what the baseline learns from).
 """
 
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 
 from bot.cli.context import CommandContext
 from bot.cli.hits import parse_since
 from bot.pipeline.backtest import run_backtest
 from bot.text import make_snippet
 from bot.text.posts import post_url
+from bot.trends.report import describe
+from bot.trends.series import Series, bucket_start
+from bot.trends.surges import episodes
+from bot.trends.watch import trend_options
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
+    settings = ctx.settings()
     async with ctx.database() as db:
         result = await run_backtest(
             db, args.query, since=parse_since(args.since), top=max(args.top, 0), fast=args.fast
@@ -54,4 +63,11 @@ async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
         quote = make_snippet(message.text, spans, width=120).marked()
         print(f"  {message.date:%Y-%m-%d %H:%M}  {link}", file=out)
         print(f"    {quote}", file=out)
+    if result.first is not None:
+        options = trend_options(settings).surge
+        end = bucket_start(datetime.now(UTC))
+        found = episodes(Series.of_dates(result.dates, result.first, end), options)
+        print(f"surges it would have raised: {len(found) or 'none'}", file=out)
+        for episode in found:
+            print(f"  {describe(episode, settings.zone)}", file=out)
     return 0

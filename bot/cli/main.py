@@ -39,6 +39,7 @@ from bot.cli import (
     replay,
     rules,
     status,
+    trends,
 )
 from bot.cli import run as run_command
 from bot.cli.context import CommandContext, path_argument
@@ -59,6 +60,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     apply,
     digest,
     backtest,
+    trends,
     channels,
     export,
     hits,

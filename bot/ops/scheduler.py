@@ -1,8 +1,8 @@
 """The one place the running service schedules work, as APScheduler 3.x jobs on its event
 loop: each subscriber's digest, the settings reload, and the periodic jobs the service hands
-it (retention pruning, the reader's catch-up sweep, the heartbeat). Every job runs one at a
-time, a backlog of missed runs collapses into one, and a job's failure is logged and left
-to its next run.
+it (retention pruning, the reader's catch-up sweep, the heartbeat, the trends check). Every
+job runs one at a time, a backlog of missed runs collapses into one, and a job's failure is
+logged and left to its next run.
 
 The database is the only memory. Jobs are rebuilt from the subscribers' settings at start,
 by :meth:`Scheduler.reload` (the bot calls it after ``/settings``) and by a periodic

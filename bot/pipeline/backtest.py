@@ -28,6 +28,8 @@ class Backtest:
     narrowed: bool = False
     per_day: Counter[str] = field(default_factory=Counter)  # UTC date -> matches
     latest: list[tuple[ScannedMessage, tuple[tuple[int, int], ...]]] = field(default_factory=list)
+    dates: list[datetime] = field(default_factory=list)  # of every match, for its surges
+    first: datetime | None = None  # the oldest message scanned: where history starts
 
     @property
     def matched(self) -> int:
@@ -46,9 +48,12 @@ async def run_backtest(
     async for chunk in messages.scan(db, since=since, fts_query=fts):
         result.scanned += len(chunk)
         for message in chunk:
+            if result.first is None or message.date < result.first:
+                result.first = message.date
             found = ruleset.match(message.text)
             if found:
                 result.per_day[f"{message.date.astimezone(UTC):%Y-%m-%d}"] += 1
+                result.dates.append(message.date)
                 result.latest.append((message, found[0].spans))
                 del result.latest[:-top]
     return result

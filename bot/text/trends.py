@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.digest.contents import DigestHit
+from bot.digest.render import sparkline
 from bot.text import make_snippet
 from bot.text.alerts import local_time, short_name
 from bot.text.durations import spell_elapsed
 from bot.trends.corroboration import Corroboration
-from bot.trends.sparkline import sparkline
 from bot.trends.surges import Assessment
 
 SPARK_HOURS = 48
@@ -27,9 +27,7 @@ _SNIPPET = 300
 def spark(hourly: Sequence[int]) -> str:
     """The last 48 hours, oldest first, and the busiest hour's count for scale."""
     shown = list(hourly)[-SPARK_HOURS:]
-    return (
-        f"<code>{sparkline(shown, SPARK_HOURS)}</code> 48 h, busiest hour {max(shown, default=0)}"
-    )
+    return f"<code>{sparkline(shown)}</code> 48 h, busiest hour {max(shown, default=0)}"
 
 
 def expected_text(value: float) -> str:
