@@ -30,7 +30,7 @@ OutboxStatus = Literal["pending", "sending", "sent", "failed"]
 
 COLUMNS = (
     "id, dedup_key, chat_id, kind, body, not_before, status, attempts, last_error, "
-    "created_at, sent_at, telegram_message_id"
+    "created_at, sent_at, telegram_message_id, chart"
 )
 
 
@@ -42,6 +42,7 @@ class NewOutboxItem:
     body: str  # Telegram HTML, at most 4096 characters
     not_before: datetime  # aware; quiet hours push it forward
     destination_id: int | None = None  # a webhook or service (chat_id 0): storage.destinations
+    chart: bytes | None = None  # a PNG sent as a photo, the body its caption (surge alerts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class OutboxItem:
     created_at: datetime
     sent_at: datetime | None
     telegram_message_id: int | None
+    chart: bytes | None = None
 
 
 def item_from_row(r: sqlite3.Row) -> OutboxItem:
@@ -74,6 +76,7 @@ def item_from_row(r: sqlite3.Row) -> OutboxItem:
         created_at=from_ts(r["created_at"]),
         sent_at=None if r["sent_at"] is None else from_ts(r["sent_at"]),
         telegram_message_id=r["telegram_message_id"],
+        chart=r["chart"],
     )
 
 
@@ -85,7 +88,7 @@ async def enqueue(db: Database, items: Sequence[NewOutboxItem]) -> int:
         for item in items:
             added += await db.execute_rowcount(
                 "INSERT OR IGNORE INTO outbox (dedup_key, chat_id, kind, body, not_before,"
-                " created_at, destination_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " created_at, destination_id, chart) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     item.dedup_key,
                     item.chat_id,
@@ -94,6 +97,7 @@ async def enqueue(db: Database, items: Sequence[NewOutboxItem]) -> int:
                     to_ts(item.not_before),
                     now,
                     item.destination_id,
+                    item.chart,
                 ),
             )
     return added

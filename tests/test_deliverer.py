@@ -175,8 +175,8 @@ class _DiesAfterSending:
     def __init__(self, inner: TelethonSender) -> None:
         self.inner = inner
 
-    async def send(self, chat_id: int, html: str) -> int:
-        await self.inner.send(chat_id, html)
+    async def send(self, chat_id: int, html: str, chart: bytes | None = None) -> int:
+        await self.inner.send(chat_id, html, chart)
         raise asyncio.CancelledError
 
 
@@ -280,10 +280,10 @@ class _BreaksOn:
     def __init__(self, inner: TelethonSender, poison: str) -> None:
         self.inner, self.poison = inner, poison
 
-    async def send(self, chat_id: int, html: str) -> int:
+    async def send(self, chat_id: int, html: str, chart: bytes | None = None) -> int:
         if html == self.poison:
             raise TypeError("'NoneType' object is not subscriptable")
-        return await self.inner.send(chat_id, html)
+        return await self.inner.send(chat_id, html, chart)
 
 
 async def test_an_unforeseen_error_is_retried_then_fails_its_row_and_delivery_goes_on(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 
 import pytest
@@ -291,3 +292,55 @@ def test_a_tl_object_missing_a_required_field_fails_loudly() -> None:
         over_the_wire(dialog)
     dialog.unread_poll_votes_count = 0
     assert over_the_wire(dialog).unread_poll_votes_count == 0
+
+
+async def test_a_photo_is_uploaded_in_parts_and_sent_with_its_caption(
+    world: FakeTelegram, client: TelegramClient
+) -> None:
+    olena = world.add_user("Олена")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3000  # 768 KB: several parts
+    sent = await client.send_file(
+        _peer(olena), _named(png), caption="<b>Сплеск</b>", parse_mode="html"
+    )
+    [message] = world.sent
+    assert message.id == sent.id and message.message == "Сплеск"
+    assert world.media.image_of(message) == png
+    assert world.count(functions.upload.SaveFilePartRequest) > 1  # Telethon picks the part size
+
+
+@pytest.mark.parametrize(
+    ("data", "caption", "refused"),
+    [
+        (b"not an image at all", "", errors.PhotoExtInvalidError),
+        (b"\x89PNG\r\n\x1a\n", "я" * 1025, errors.MediaCaptionTooLongError),
+    ],
+)
+async def test_a_photo_telegram_would_refuse_is_refused(
+    world: FakeTelegram, client: TelegramClient, data: bytes, caption: str, refused: type
+) -> None:
+    olena = world.add_user("Олена")
+    with pytest.raises(refused):
+        await client.send_file(_peer(olena), _named(data), caption=caption)
+    assert world.sent == []
+
+
+async def test_a_chat_without_media_refuses_photos_but_takes_text(
+    world: FakeTelegram, client: TelegramClient
+) -> None:
+    olena = world.add_user("Олена")
+    world.media.forbidden.add(olena.id)
+    with pytest.raises(errors.ChatSendMediaForbiddenError):
+        await client.send_file(_peer(olena), _named(b"\x89PNG\r\n\x1a\n"))
+    await client.send_message(_peer(olena), "текст")
+    assert [m.message for m in world.sent] == ["текст"]
+
+
+def _peer(user: types.User) -> types.InputPeerUser:
+    assert user.access_hash is not None
+    return types.InputPeerUser(user.id, user.access_hash)
+
+
+def _named(data: bytes) -> io.BytesIO:
+    picture = io.BytesIO(data)
+    picture.name = "chart.png"
+    return picture

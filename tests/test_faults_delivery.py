@@ -43,7 +43,7 @@ class FileSender:
         self.pause = pause
         self.count = 0
 
-    async def send(self, chat_id: int, html: str) -> int:
+    async def send(self, chat_id: int, html: str, chart: bytes | None = None) -> int:
         self.count += 1
         with self.path.open("a", encoding="utf-8") as out:
             out.write(f"{chat_id}\t{html}\n")

@@ -19,6 +19,7 @@ PURE = (
     "bot/text/changes.py",
     "bot/text/durations.py",
     "bot/text/links.py",
+    "bot/text/chart.py",
     "bot/text/snippet.py",
     "bot/text/trends.py",
     "bot/trends/audience.py",

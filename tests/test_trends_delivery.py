@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from telethon.tl.functions.messages import SendMediaRequest
 
 from bot.config import Settings
 from bot.service import Service
@@ -66,6 +67,10 @@ async def test_the_running_service_tells_a_surge_and_a_story_through_the_bot(
     await job.func()
     await eventually(lambda: len(sent_to(world, olena.id)) == 2, what="two alerts")
     assert kinds(world, olena.id) == ["📈 Surge", "🛰 4 channels carry one story"]
+    surge, story = sorted(sent_to(world, olena.id), key=lambda m: m.message)
+    assert surge.message.startswith("📈 Surge: kndr\n")  # the caption, HTML parsed
+    assert world.media.image_of(surge).startswith(b"\x89PNG\r\n\x1a\n")
+    assert story.media is None
     await job.func()  # the next run: same episode, same story
     stop.set()
     await asyncio.wait_for(task, 30)
@@ -73,8 +78,29 @@ async def test_the_running_service_tells_a_surge_and_a_story_through_the_bot(
     assert sent_to(world, taras.id) == []
 
 
+async def test_a_chat_that_takes_no_media_gets_the_surge_as_text(db: Database) -> None:
+    world = FakeTelegram()
+    olena = world.add_user("Олена")
+    world.media.forbidden.add(olena.id)
+    await surge_and_story(db, {olena.id: "surge:kndr"})
+    await TrendWatch(db, KYIV, TrendOptions(), clock=FakeClock(CHECK_AT)).check()
+    assert [r.chart is not None for r in await outbox.list_items(db)] == [True, False]
+    await deliver_into(db, world)
+    surge, _ = sent_to(world, olena.id)
+    assert surge.media is None and surge.message.startswith("📈 Surge: kndr\n")
+    assert world.count(SendMediaRequest) == 1  # tried as a photo once, refused, sent as text
+
+
 async def deliver(path: Path, world: FakeTelegram) -> None:
     db = await open_database(path)
+    try:
+        await deliver_into(db, world)
+    finally:
+        await db.close()
+
+
+async def deliver_into(db: Database, world: FakeTelegram) -> None:
+    """The real deliverer through a bot client on ``world``, until nothing is due."""
     bot = await make_client(world, bot=True, raise_last_call_error=True)
     try:
         deliverer = Deliverer(db, TelethonSender(bot), clock=FakeClock(CHECK_AT))
@@ -83,7 +109,6 @@ async def deliver(path: Path, world: FakeTelegram) -> None:
                 break
     finally:
         await bot.disconnect()
-        await db.close()
 
 
 async def check(path: Path) -> list[str]:

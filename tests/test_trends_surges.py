@@ -8,11 +8,14 @@ more seeds and the alternatives the statistic was chosen over.
 from __future__ import annotations
 
 import random
+import struct
+import zlib
 from datetime import timedelta
 
 import pytest
 
 from bot.digest.render import sparkline
+from bot.text.chart import surge_chart
 from bot.trends.series import BUCKET, Series, bucket_start
 from bot.trends.statistic import tail
 from bot.trends.surges import SurgeOptions, episodes
@@ -97,3 +100,22 @@ def test_the_alert_sparkline_is_the_digest_one() -> None:
     assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
     assert sparkline([0, 0, 0]) == "▁▁▁"
     assert sparkline([]) == ""
+
+
+def test_the_chart_is_a_png_with_the_surge_hours_in_red() -> None:
+    hourly = [3, 4, 2, 5] * 11 + [4, 30, 40, 38]
+    png = surge_chart(hourly, [3.5] * 48, surge_hours=2)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (480, 160)
+    length = struct.unpack(">I", png[33:37])[0]
+    raw = zlib.decompress(png[41 : 41 + length])
+    rows = [raw[y * (1 + 3 * width) + 1 : (y + 1) * (1 + 3 * width)] for y in range(height)]
+    red = {
+        (x, y)
+        for y, row in enumerate(rows)
+        for x in range(width)
+        if row[3 * x : 3 * x + 3] == bytes((214, 69, 65))
+    }
+    last_two = 8 + round(46 * (width - 16) / 48)  # where the 47th bar starts
+    assert red and min(x for x, _ in red) > last_two  # only the last two hours are red

@@ -45,7 +45,7 @@ SEND_METHOD = "messages.SendMessage"  # the API method a FloodWait is counted ag
 
 
 class MessageSender(Protocol):
-    async def send(self, chat_id: int, html: str) -> int: ...
+    async def send(self, chat_id: int, html: str, chart: bytes | None = None) -> int: ...
 
 
 def backoff(attempts: int) -> timedelta:
@@ -148,7 +148,7 @@ class Deliverer:
         if not await outbox.mark_sending(self.db, row.id):
             return
         try:
-            message_id = await self.sender.send(row.chat_id, row.body)
+            message_id = await self.sender.send(row.chat_id, row.body, row.chart)
         except FloodWait as wait:
             await self._flood_wait(row, wait)
         except SendingLimited as limited:

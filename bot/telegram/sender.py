@@ -8,6 +8,8 @@ kicked).
 
 from __future__ import annotations
 
+import io
+
 from telethon import TelegramClient, errors
 
 
@@ -67,6 +69,12 @@ _UNDELIVERABLE = (
 
 
 _FAILURES = (errors.RPCError, ConnectionError, OSError, TimeoutError, ValueError)
+# A chat that takes no photos, or a caption too long for one: the text goes alone.
+_NO_MEDIA = (
+    errors.ChatSendMediaForbiddenError,
+    errors.ChatSendPhotosForbiddenError,
+    errors.MediaCaptionTooLongError,
+)
 
 
 def classify(error: BaseException) -> DeliveryError:
@@ -91,8 +99,13 @@ class TelethonSender:
     def __init__(self, client: TelegramClient) -> None:
         self.client = client
 
-    async def send(self, chat_id: int, html: str) -> int:
-        """Send and return Telegram's message id; raise a :class:`DeliveryError`."""
+    async def send(self, chat_id: int, html: str, chart: bytes | None = None) -> int:
+        """Send and return Telegram's message id; raise a :class:`DeliveryError`.
+
+        With a ``chart`` (PNG) the message is a photo with ``html`` as its caption; a chat
+        that takes no media (or no photos) gets the text alone, in the same attempt: the
+        photo was refused, so nothing was sent twice.
+        """
         try:
             peer = await self.client.get_input_entity(chat_id)
         except ValueError as error:
@@ -100,10 +113,23 @@ class TelethonSender:
             raise ChatGone("the chat is unknown to the bot (it never wrote to it)") from error
         except _FAILURES as error:
             raise classify(error) from error
+        if chart is not None:
+            try:
+                return await self._send_photo(peer, html, chart)
+            except _NO_MEDIA:
+                pass  # the chat allows text only: the alert goes without its chart
+            except _FAILURES as error:
+                raise classify(error) from error
         try:
             message = await self.client.send_message(
                 peer, html, parse_mode="html", link_preview=False
             )
         except _FAILURES as error:
             raise classify(error) from error
+        return int(message.id)
+
+    async def _send_photo(self, peer: object, html: str, chart: bytes) -> int:
+        picture = io.BytesIO(chart)
+        picture.name = "chart.png"  # Telethon sends a .png as a photo, not a document
+        message = await self.client.send_file(peer, picture, caption=html, parse_mode="html")
         return int(message.id)

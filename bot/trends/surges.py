@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.trends.baseline import clustering, expected, successive_squares
-from bot.trends.series import BUCKET, Series, totals
+from bot.trends.series import BUCKET, PER_HOUR, Series, totals
 from bot.trends.statistic import DISPERSION, tail
 
 
@@ -81,6 +81,19 @@ def assess(prepared: Prepared, end: int, options: SurgeOptions) -> Assessment | 
     clumps = clustering(prepared.squares, sums, first)
     p_value = tail(observed, predicted, options.dispersion, clumps)
     return Assessment(series.time_of(end), observed, predicted, p_value)
+
+
+def usual_per_hour(prepared: Prepared, end: int, hours: int) -> list[float]:
+    """What the baseline expected in each of the ``hours`` hours before bucket ``end``,
+    oldest first (0 where there was not enough history): the chart's line."""
+    out = []
+    for hour in range(hours, 0, -1):
+        first = end - hour * PER_HOUR
+        predicted = (
+            expected(prepared.series.counts, prepared.sums, first, PER_HOUR) if first >= 0 else None
+        )
+        out.append(predicted or 0.0)
+    return out
 
 
 def raises(assessment: Assessment, options: SurgeOptions) -> bool:

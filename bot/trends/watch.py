@@ -12,6 +12,9 @@ crash before the commit leaves neither, and the next run raises it again; after 
 the episode stays open (no second surge alert until it ends) and the story's posts are known
 (no second alert however the story grows), and the keys would stop a double anyway.
 
+A surge alert carries its chart (``bot/text/chart.py``, PNG) in the outbox row; the sender
+sends it as a photo with the text as caption, or the text alone where the chat takes no media.
+
 Surges are judged at bucket boundaries (the last complete quarter hour), so the service, the
 backtest and ``chanwatch trends`` find the same episodes in the same history.
 """
@@ -31,12 +34,21 @@ from bot.digest.stories import Fingerprints, fold_stories
 from bot.logs import fields
 from bot.pipeline.alert_router import recipient
 from bot.pipeline.route import Recipient
+from bot.text.chart import surge_chart
 from bot.text.trends import SPARK_HOURS, render_corroboration, render_surge, render_surge_ended
 from bot.trends import audience
 from bot.trends.baseline import WEEKS
 from bot.trends.corroboration import Corroboration, CorroborationOptions, corroborated
 from bot.trends.series import BUCKET, PER_HOUR, Series, bucket_start
-from bot.trends.surges import Assessment, Prepared, SurgeOptions, assess, persists, raises
+from bot.trends.surges import (
+    Assessment,
+    Prepared,
+    SurgeOptions,
+    assess,
+    persists,
+    raises,
+    usual_per_hour,
+)
 from storage import digests, outbox, rules, subscribers, trends
 from storage.database import Database
 from storage.outbox import NewOutboxItem
@@ -144,11 +156,15 @@ class TrendWatch:
         end = bucket_start(now)
         options = self.options.surge
         series = await rule_series(self.db, rule, history_start(end, options), end)
-        seen = assess(Prepared.of(series), len(series.counts), options)
+        prepared = Prepared.of(series)
+        seen = assess(prepared, len(series.counts), options)
         if current is None:
             if seen is None or not raises(seen, options):
                 return None
-            await self._raise(rule, seen, last_hours(series), chats, now)
+            hourly = last_hours(series)
+            usual = usual_per_hour(prepared, len(series.counts), len(hourly))
+            chart = surge_chart(hourly, usual, max(1, round(options.window / timedelta(hours=1))))
+            await self._raise(rule, seen, hourly, chart, chats, now)
             return "raised"
         if seen is not None and persists(seen, options):
             return None
@@ -175,6 +191,7 @@ class TrendWatch:
         rule: Rule,
         seen: Assessment,
         hourly: list[int],
+        chart: bytes,
         chats: Sequence[Recipient],
         now: datetime,
     ) -> None:
@@ -192,6 +209,7 @@ class TrendWatch:
                         kind="alert",
                         body=render_surge(rule.name, seen, window, hourly, c.zone),
                         not_before=audience.not_before(c, now),
+                        chart=chart,
                     )
                     for c in chats
                 ]

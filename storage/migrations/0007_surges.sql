@@ -6,6 +6,10 @@
 ALTER TABLE rules ADD COLUMN surge INTEGER NOT NULL DEFAULT 0 CHECK (surge IN (0, 1));
 ALTER TABLE subscribers ADD COLUMN surges INTEGER NOT NULL DEFAULT 1 CHECK (surges IN (0, 1));
 
+-- A surge alert's chart (PNG), sent as a photo with the body as its caption where the chat
+-- takes media; NULL for every other row.
+ALTER TABLE outbox ADD COLUMN chart BLOB;
+
 -- One row per surge episode of a rule: the alert is queued with the row, in one transaction,
 -- and no other is raised while the episode is open (ended_at NULL). observed/expected are
 -- the window's count and the baseline's prediction when it was raised.

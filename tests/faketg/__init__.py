@@ -37,6 +37,10 @@ The world:
   ``ConnectionError``, sends fail, reconnects are refused) until ``go_online()``.
 - ``requests`` logs every request (wrappers unwrapped); ``count(Type)`` and ``of(Type)``.
 - ``sent`` holds messages the clients sent; ``callback_answers`` the callback answers.
+- Photos (``tests/faketg/media.py``): ``upload.SaveFilePart`` parts and
+  ``messages.SendMedia`` of an uploaded photo, checked (every part, the MD5, PNG/JPEG bytes,
+  a caption of at most 1,024 characters); ``media.image_of(message)`` is the picture sent,
+  ``media.forbidden`` the chats refusing media (``ChatSendMediaForbiddenError``).
 - Logging in: ``tests.faketg.auth.LoginDesk(world, code=..., password=...)`` answers the
   ``auth.*`` requests of ``chanwatch login`` (code, 2FA by real SRP, QR tokens); attach the
   client with ``authorized=False``. ``world.handlers`` maps request types to answers.

@@ -18,6 +18,8 @@ from typing import Any
 from telethon import errors, functions, types
 from telethon.tl.tlobject import TLRequest
 
+from tests.faketg.media import MEDIA_HANDLERS, Media
+
 START = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)
 DEFAULT_CHANNEL_LIMIT = 500
 MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units of the text after formatting
@@ -83,7 +85,8 @@ class FakeTelegram:
         self._private_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self.network_up = True
         self.senders: list[Any] = []
-        self.handlers: dict[type, Handler] = dict(_HANDLERS)  # tests/faketg/auth.py adds some
+        self.media = Media()  # uploads, sent photos, chats refusing media (media.py)
+        self.handlers: dict[type, Handler] = {**_HANDLERS, **MEDIA_HANDLERS}  # auth.py adds more
 
     # ----------------------------------------------------------------- building the world
     def add_channel(
@@ -465,13 +468,16 @@ class FakeTelegram:
             users=[],
         )
 
-    def _outgoing(self, request: Any, account: types.User) -> Any:
+    def _outgoing(self, request: Any, account: types.User, *, media: Any = None) -> Any:
+        """A message or, with ``media``, a photo with its caption (checked by media.py)."""
         peer, text, random_id = request.peer, request.message, request.random_id
-        _check_text(text, request)
+        if media is None:
+            _check_text(text, request)
         if isinstance(peer, types.InputPeerChannel):
             channel = self.channel_for(peer, request)
             update = self.post(channel, text)
             update.message.out = True
+            update.message.media = media
             self.sent.append(update.message)
             return types.Updates(
                 updates=[types.UpdateMessageID(update.message.id, random_id=random_id), update],
@@ -494,6 +500,7 @@ class FakeTelegram:
             date=self.tick(),
             message=text,
             out=True,
+            media=media,
         )
         self.sent.append(message)
         new = types.UpdateNewMessage(message, pts=self._common_pts[account.id], pts_count=1)
