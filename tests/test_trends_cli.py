@@ -49,7 +49,7 @@ def test_trends_prints_counts_baseline_and_the_surge(stored: Path) -> None:
     code, out, err = run_cli(["--db", str(stored), "trends", "--since", "24h"])
     assert (code, err) == (0, "")
     head, spark, surge, *rest = out.splitlines()
-    assert head.startswith("kndr [surge alerts]: ") and " hits in 24 h, usual " in head
+    assert head.startswith("kndr [surge alerts]: ") and " hits in 1 d, usual " in head
     assert len(spark.strip()) == 48 and set(spark.strip()) <= set("▁▂▃▄▅▆▇█")
     assert surge.startswith(f"  surge {BURST:%Y-%m-%d} ")
     assert "hits in the window vs" in surge and surge.endswith(", alerted")

@@ -12,7 +12,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.digest.render import sparkline
-from bot.trends.series import PER_HOUR, Series
+from bot.text.durations import spell_elapsed
+from bot.trends.series import BUCKET, Series
 from bot.trends.surges import Episode, Prepared, SurgeOptions, assess, episodes
 
 WIDTH = 48
@@ -68,10 +69,10 @@ def render_trends(trends: Sequence[RuleTrend], zone: ZoneInfo) -> str:
     lines: list[str] = []
     for trend in trends:
         period = trend.series.counts[trend.since :]
-        hours = len(period) / PER_HOUR
+        length = spell_elapsed(BUCKET * len(period))
         usual = "no baseline yet" if trend.expected is None else f"usual {trend.expected:.0f}"
         mark = " [surge alerts]" if trend.marked else ""
-        lines.append(f"{trend.rule}{mark}: {trend.hits} hits in {hours:.0f} h, {usual}")
+        lines.append(f"{trend.rule}{mark}: {trend.hits} hits in {length}, {usual}")
         lines.append(f"  {sparkline(slices(period))}")
         if not trend.episodes:
             lines.append("  no surges")
