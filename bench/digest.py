@@ -211,7 +211,7 @@ async def fill_database(path: Path, total: int, seed: int = 11) -> None:
                             rule_id=rule_ids[rule],
                             spans=((0, len(text.split(" ", 1)[0])),),
                             words=(text.split(" ", 1)[0],),
-                            date=records[index - start].date,
+                            date=records[index - start].message.date,
                         )
                         for index, rule, text in hit_rows
                     ],
