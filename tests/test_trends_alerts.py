@@ -26,7 +26,7 @@ from tests.support.clock import FakeClock
 from tests.support.trend_posts import NOW, RULE, WATCHLIST, prepare, quiet_posts, store, story_posts
 
 KYIV = ZoneInfo("Europe/Kyiv")
-RULE_SUB, SURGE_SUB, SILENCED, NOT_INSTANT, QUIET, TAGGED = 701, 702, 703, 704, 705, 706
+RULE_SUB, SURGE_SUB, SILENCED, NOT_INSTANT, QUIET, TAGGED, LATE = range(701, 708)
 
 
 async def chats(db: Database) -> None:
@@ -92,7 +92,10 @@ async def test_a_surge_alerts_each_listening_chat_once_per_episode(ready: Databa
     clock.advance(30 * 60)
     assert (await trends.check()).surges == ()
     assert len(await rows(db, "surge:")) == 3
-    # it subsides: one "over" note each, then a new surge would be a new episode
+    # a chat that subscribes mid-episode is not told it began, nor that it ended
+    await subscribers.ensure(db, LATE, kind="user", title=None)
+    await subscribers.subscribe(db, LATE, f"surge:{RULE}")
+    # it subsides: one "over" note to each chat told it began
     clock.advance(4 * 3600)
     assert (await trends.check()).ended == (RULE,)
     assert sorted(r.chat_id for r in await rows(db, "surge-ended:")) == [RULE_SUB, SURGE_SUB, QUIET]

@@ -168,12 +168,18 @@ class TrendWatch:
             return "raised"
         if seen is not None and persists(seen, options):
             return None
+        # Only chats that were told it began hear that it is over.
+        start = to_ts(current.started_at)
+        told = await outbox.existing(
+            self.db, [f"surge:{c.chat_id}:{rule.id}:{start}" for c in chats]
+        )
+        chats = [c for c in chats if f"surge:{c.chat_id}:{rule.id}:{start}" in told]
         async with self.db.transaction():
             await trends.end_episode(self.db, current.id, end)
             queued = await self._queue(
                 [
                     NewOutboxItem(
-                        dedup_key=f"surge-ended:{c.chat_id}:{rule.id}:{to_ts(current.started_at)}",
+                        dedup_key=f"surge-ended:{c.chat_id}:{rule.id}:{start}",
                         chat_id=c.chat_id,
                         kind="notice",
                         body=render_surge_ended(rule.name, current.started_at, end, c.zone),
