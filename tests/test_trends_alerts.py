@@ -260,3 +260,17 @@ async def test_the_watchlist_marks_a_rule_for_surges_and_exports_the_mark(db: Da
     assert not (await rules.get(db, RULE)).surge
     with pytest.raises(WatchlistError, match=r"\(line 6\): must be true or false, not 'yes'"):
         parse_watchlist(WATCHLIST.replace("surge = true", 'surge = "yes"'))
+
+
+async def test_rule_test_in_the_bot_shows_the_surges_a_query_would_have_raised(
+    bot: BotHarness,
+) -> None:
+    now = bot.clock.now()
+    burst = now - timedelta(hours=6)
+    await store(bot.db, quiet_posts(now - timedelta(days=8), burst, per_hour=4))
+    await store(bot.db, quiet_posts(burst, burst + timedelta(hours=1), 40, 9, 50_000))
+    query = 'КНДР OR північнокорейськ* OR "North Korea"'
+    [answer] = await bot.say(bot.operator(), f"/rule test {query}")
+    assert "Surges it would have raised: 1\n• surge " in answer
+    [quiet] = await bot.say(bot.operator(), "/rule test North Korea NEAR/1 convoy")
+    assert quiet.endswith("Surges it would have raised: none")

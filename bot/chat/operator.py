@@ -16,6 +16,9 @@ from bot.ops.status import collect_status, render_html
 from bot.pipeline.backtest import run_backtest
 from bot.text.alerts import short_name
 from bot.text.posts import post_item_html
+from bot.trends.report import describe, matched_surges
+from bot.trends.series import bucket_start
+from bot.trends.watch import trend_options
 from bot.watchlist import actions
 from storage import rules, search
 
@@ -169,7 +172,13 @@ async def _rule_test(ctx: BotContext, query: str) -> list[Reply]:
     items = []
     for m, spans in reversed(result.latest):
         items.append(post_item_html(m, spans, ctx.zone, 120))
-    return [Reply(lines(head + "; the newest:", "", "\n\n".join(items)))]
+    now = ctx.clock.now()
+    found = matched_surges(
+        result.dates, result.first, bucket_start(now), trend_options(ctx.settings).surge
+    )
+    surges = [f"Surges it would have raised: {len(found) or 'none'}"]
+    surges += [f"• {html.escape(describe(e, ctx.zone))}" for e in found[-BACKTEST_SHOWN:]]
+    return [Reply(lines(head + "; the newest:", "", "\n\n".join(items), "", surges))]
 
 
 async def _member(ctx: BotContext, ref: str) -> tuple[int, str | None]:

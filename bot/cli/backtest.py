@@ -16,9 +16,8 @@ from bot.cli.hits import parse_since
 from bot.pipeline.backtest import run_backtest
 from bot.text import make_snippet
 from bot.text.posts import post_url
-from bot.trends.report import describe
-from bot.trends.series import Series, bucket_start
-from bot.trends.surges import episodes
+from bot.trends.report import describe, matched_surges
+from bot.trends.series import bucket_start
 from bot.trends.watch import trend_options
 
 
@@ -66,7 +65,7 @@ async def handle(args: argparse.Namespace, ctx: CommandContext) -> int:
     if result.first is not None:
         options = trend_options(settings).surge
         end = bucket_start(datetime.now(UTC))
-        found = episodes(Series.of_dates(result.dates, result.first, end), options)
+        found = matched_surges(result.dates, result.first, end, options)
         print(f"surges it would have raised: {len(found) or 'none'}", file=out)
         for episode in found:
             print(f"  {describe(episode, settings.zone)}", file=out)

@@ -57,6 +57,16 @@ def rule_trend(
     return RuleTrend(rule, marked, series, start, hits, expected, tuple(found), alerted)
 
 
+def matched_surges(
+    dates: Sequence[datetime], first: datetime | None, until: datetime, options: SurgeOptions
+) -> list[Episode]:
+    """The surges a backtest's matches would have raised: history starts at the oldest
+    message scanned (``first``; ``None``, nothing scanned, none)."""
+    if first is None:
+        return []
+    return episodes(Series.of_dates(dates, first, until), options)
+
+
 def slices(counts: Sequence[int], width: int = WIDTH) -> list[int]:
     """``counts`` summed into ``width`` equal slices (fewer when there are fewer counts)."""
     if len(counts) <= width:
