@@ -60,3 +60,12 @@ def test_a_bad_query_is_one_line_with_its_column(db: Path) -> None:
     code, out, err = run_cli(["--db", str(db), "backtest", "Курск AND (Суджа OR"])
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "at column" in err
+
+
+def test_top_says_how_many_latest_hits_are_shown_and_zero_shows_none(db: Path) -> None:
+    _, out, _ = run_cli(["--db", str(db), "backtest", "Курск", "--since", "all", "--top", "1"])
+    assert out.count("https://t.me/") == 1
+    assert "**Курска**" in out
+    _, out, _ = run_cli(["--db", str(db), "backtest", "Курск", "--since", "all", "--top", "0"])
+    assert out.splitlines()[0] == "3 of 6 messages matched since all (full scan)."
+    assert "https://t.me/" not in out

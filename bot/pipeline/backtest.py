@@ -55,5 +55,5 @@ async def run_backtest(
                 result.per_day[f"{message.date.astimezone(UTC):%Y-%m-%d}"] += 1
                 result.dates.append(message.date)
                 result.latest.append((message, found[0].spans))
-                del result.latest[:-top]
+                del result.latest[: max(len(result.latest) - top, 0)]
     return result
